@@ -11,10 +11,19 @@ export default defineConfig({
         },
       },
       {
+        // The simulator brings its own PostgreSQL (the 3.4 controller database), so it needs no shared one.
+        test: {
+          name: 'sim',
+          include: ['packages/euca-sim/test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
-          exclude: ['packages/model/**', '**/node_modules/**'],
+          exclude: ['packages/model/**', 'packages/euca-sim/**', '**/node_modules/**'],
           // One embedded PostgreSQL for the whole run; every test file gets its own database on it.
           globalSetup: ['packages/state/test/global-setup.ts'],
           testTimeout: 30_000,
