@@ -177,6 +177,16 @@ export interface SimZone {
   diskGiB: number;
 }
 
+/** An IAM group of an account (3.4 Euare), besides every user's private `_<user>` group. */
+export interface SimIamGroup {
+  accountName: string;
+  name: string;
+  path: string;
+  groupId: string;
+  /** Scenario user names. */
+  members: string[];
+}
+
 export interface Scenario {
   kind: 'demo' | 'scale';
   /** `demo` or `scale:N`. */
@@ -193,6 +203,7 @@ export interface Scenario {
   addresses: SimAddress[];
   securityGroups: SimSecurityGroup[];
   keyPairs: SimKeyPair[];
+  iamGroups: SimIamGroup[];
   vmTypes: SimVmType[];
   zones: SimZone[];
   network: NetworkPlan;
@@ -698,6 +709,12 @@ function buildDemo(b: Builder): void {
   addVolume(b, 'dave', 2);
   addVolume(b, 'erin', 1);
 
+  const gid = (): string => `AGPA${b.rng.chars(17, ALNUM_UPPER)}`;
+  b.s.iamGroups.push(
+    { accountName: 'alice', name: 'developers', path: '/', groupId: gid(), members: ['alice'] },
+    { accountName: 'bob', name: 'operators', path: '/ops/', groupId: gid(), members: ['bob'] },
+  );
+
   b.s.network = buildNetwork(b.opts.networkMode, b.opts.eucaVersion, b.s, {
     subnet: '10.1.0.0',
     netmask: '255.255.0.0',
@@ -829,6 +846,7 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     addresses: [],
     securityGroups: [],
     keyPairs: [],
+    iamGroups: [],
     vmTypes: VM_TYPES.map((t) => ({ ...t })),
     zones: [
       { name: 'cluster01', ccHost: '192.168.7.10', cores: 64, memoryMiB: 65536, diskGiB: 2000 },
