@@ -133,6 +133,32 @@ function eucarcText(
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The SHA-256 of an image's content. The content is a pure function of (seed, id, size), so the digest
+ * is cached on disk: hashing 10 GiB on every start would cost more than all the rest of the start-up.
+ */
+async function cachedImageSha256(seed: string, id: string, size: number): Promise<string> {
+  const name = createHash('sha256')
+    .update(`v1\u0000${seed}\u0000${id}\u0000${String(size)}`)
+    .digest('hex');
+  const dir = join(tmpdir(), 'euca-sim-cache');
+  const file = join(dir, `${name}.sha256`);
+  try {
+    const cached = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(cached)) return cached;
+  } catch {
+    // not cached yet
+  }
+  const digest = await imageSha256(imageKey(seed, id), size);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, `${digest}\n`);
+  } catch {
+    // a cache is optional
+  }
+  return digest;
+}
+
 function readJson(req: SimRequest): unknown {
   const text = req.body.toString('utf8');
   return text.trim() === '' ? {} : (JSON.parse(text) as unknown);
@@ -162,8 +188,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     networkMode: options.networkMode ?? 'MANAGED',
     ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
   });
-  for (const img of scenario.images)
-    img.sha256 = await imageSha256(imageKey(seed, img.id), img.size);
+  for (const img of scenario.images) img.sha256 = await cachedImageSha256(seed, img.id, img.size);
 
   const ownDir = options.dir === undefined;
   const dir =
