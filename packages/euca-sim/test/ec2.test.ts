@@ -11,6 +11,7 @@ import {
   DescribeVolumesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimUser } from '../src/index.ts';
 import { at, items, queryV2, type Creds } from './helpers.ts';
@@ -365,6 +366,77 @@ describe('EC2 Query API, Eucalyptus 2.0 (signature v2)', () => {
     }
   });
 
+  it('describes images, launch permissions, zones and regions with 2.0 owners', async () => {
+    const images = await queryV2(
+      sim.urls.ec2,
+      { Action: 'DescribeImages', Version: '2009-11-30' },
+      sim.admin,
+    );
+    const list = items(images.xml, 'DescribeImagesResponse', 'imagesSet');
+    expect(list.map((i) => `${String(i['imageId'])} ${String(i['imageOwnerId'])}`).sort()).toEqual(
+      sim.scenario.images.map((i) => `${i.id} ${i.owner}`).sort(),
+    );
+    const shared = sim.scenario.images.find((i) => i.launchPermissions.length > 0);
+    const attr = await queryV2(
+      sim.urls.ec2,
+      {
+        Action: 'DescribeImageAttribute',
+        Version: '2009-11-30',
+        ImageId: shared?.id ?? '',
+        Attribute: 'launchPermission',
+      },
+      sim.admin,
+    );
+    expect(items(attr.xml, 'DescribeImageAttributeResponse', 'launchPermission')).toEqual([
+      { userId: 'bob' },
+    ]);
+    const missing = await queryV2(
+      sim.urls.ec2,
+      {
+        Action: 'DescribeImageAttribute',
+        Version: '2009-11-30',
+        ImageId: 'emi-00000000',
+        Attribute: 'launchPermission',
+      },
+      sim.admin,
+    );
+    expect(at(missing.xml, 'Response', 'Errors', 'Error', 'Code')).toBe('InvalidAMIID.NotFound');
+    const zones = await queryV2(
+      sim.urls.ec2,
+      { Action: 'DescribeAvailabilityZones', Version: '2009-11-30', 'ZoneName.1': 'verbose' },
+      sim.admin,
+    );
+    const z = items(zones.xml, 'DescribeAvailabilityZonesResponse', 'availabilityZoneInfo');
+    expect(z[0]).toEqual({ zoneName: 'cluster01', zoneState: sim.scenario.zones[0]?.ccHost });
+    expect(z).toHaveLength(2 + sim.scenario.vmTypes.length);
+    const regions = await queryV2(
+      sim.urls.ec2,
+      { Action: 'DescribeRegions', Version: '2009-11-30' },
+      sim.admin,
+    );
+    expect(
+      items(regions.xml, 'DescribeRegionsResponse', 'regionInfo').map((r) => r['regionName']),
+    ).toEqual(['Eucalyptus', 'Walrus']);
+  });
+
+  it('accepts signature v1', async () => {
+    const u = new URL(sim.urls.ec2);
+    const params: Record<string, string> = {
+      Action: 'DescribeRegions',
+      Version: '2009-11-30',
+      AWSAccessKeyId: sim.admin.accessKey,
+      SignatureVersion: '1',
+      Timestamp: new Date().toISOString(),
+    };
+    const toSign = Object.keys(params)
+      .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
+      .map((k) => `${k}${params[k] ?? ''}`)
+      .join('');
+    params['Signature'] = createHmac('sha1', sim.admin.secretKey).update(toSign).digest('base64');
+    const res = await fetch(`${u.origin}${u.pathname}?${new URLSearchParams(params).toString()}`);
+    expect(res.status).toBe(200);
+  });
+
   it('rejects signature v4, a bad signature, a missing Version and unknown actions', async () => {
     const client = ec2(sim, sim.admin);
     await expect(client.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({
@@ -385,5 +457,37 @@ describe('EC2 Query API, Eucalyptus 2.0 (signature v2)', () => {
       sim.admin,
     );
     expect(at(unknown.xml, 'Response', 'Errors', 'Error', 'Code')).toBe('InvalidAction');
+  });
+});
+
+describe('EC2 Query API in SYSTEM mode (2.0)', () => {
+  it('has no elastic addresses and shows the DHCP address as both names', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '2.0',
+      seed: 'system',
+      networkMode: 'SYSTEM',
+      imageSize: 4096,
+    });
+    try {
+      const r = await queryV2(
+        sim.urls.ec2,
+        { Action: 'DescribeAddresses', Version: '2009-11-30' },
+        sim.admin,
+      );
+      expect(items(r.xml, 'DescribeAddressesResponse', 'addressesSet')).toEqual([]);
+      const inst = await queryV2(
+        sim.urls.ec2,
+        { Action: 'DescribeInstances', Version: '2009-11-30' },
+        sim.admin,
+      );
+      const running = items(inst.xml, 'DescribeInstancesResponse', 'reservationSet')
+        .flatMap((res) => items(res, 'instancesSet'))
+        .filter((i) => at(i, 'instanceState', 'name') === 'running');
+      expect(running.length).toBeGreaterThan(0);
+      for (const i of running) expect(i['dnsName']).toBe(i['privateDnsName']);
+    } finally {
+      await sim.close();
+    }
   });
 });
