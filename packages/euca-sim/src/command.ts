@@ -46,6 +46,7 @@ interface SimFlags {
   assemblyMs: number;
   control?: boolean;
   controllerDb: string;
+  controllerDbPrefix?: string;
   latency?: Partial<Record<Endpoint, number>>;
   errorRate?: number;
   throttleRate?: number;
@@ -182,7 +183,12 @@ export function createSimCommand(): Command {
         controllerDb:
           flags.controllerDb === 'embedded' || flags.controllerDb === 'none'
             ? flags.controllerDb
-            : { url: flags.controllerDb },
+            : {
+                url: flags.controllerDb,
+                ...(flags.controllerDbPrefix !== undefined
+                  ? { databasePrefix: flags.controllerDbPrefix }
+                  : {}),
+              },
         ...(flags.dir !== undefined ? { dir: flags.dir } : {}),
         ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
         ...(flags.partSize !== undefined ? { partSize: flags.partSize } : {}),

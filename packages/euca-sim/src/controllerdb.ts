@@ -102,11 +102,15 @@ create table metadata_keypairs (${BASE_COLUMNS},
   metadata_keypair_public_key text, metadata_keypair_finger_print varchar(255));
 `;
 
-async function populate(base: string, s: Scenario): Promise<void> {
+async function populate(
+  base: string,
+  s: Scenario,
+  names: { auth: string; cloud: string },
+): Promise<void> {
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
-    for (const db of ['eucalyptus_auth', 'eucalyptus_cloud']) {
+    for (const db of [names.auth, names.cloud]) {
       await admin.query(`drop database if exists ${db}`);
       await admin.query(`create database ${db}`);
     }
@@ -114,7 +118,7 @@ async function populate(base: string, s: Scenario): Promise<void> {
     await admin.end();
   }
   const created = '2013-01-07 09:00:00';
-  const auth = new pg.Client({ connectionString: withDatabase(base, 'eucalyptus_auth') });
+  const auth = new pg.Client({ connectionString: withDatabase(base, names.auth) });
   await auth.connect();
   try {
     await auth.query('begin');
@@ -223,7 +227,7 @@ async function populate(base: string, s: Scenario): Promise<void> {
   } finally {
     await auth.end();
   }
-  const cloud = new pg.Client({ connectionString: withDatabase(base, 'eucalyptus_cloud') });
+  const cloud = new pg.Client({ connectionString: withDatabase(base, names.cloud) });
   await cloud.connect();
   try {
     await cloud.query('begin');
@@ -263,15 +267,18 @@ async function populate(base: string, s: Scenario): Promise<void> {
  */
 export async function startControllerDb(
   s: Scenario,
-  opts: { url?: string; dataDir: string; host: string },
+  opts: { url?: string; databasePrefix?: string; dataDir: string; host: string },
 ): Promise<ControllerDb> {
+  const prefix = opts.databasePrefix ?? '';
+  if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error('databasePrefix may hold only a-z, 0-9 and _');
+  const names = { auth: `${prefix}eucalyptus_auth`, cloud: `${prefix}eucalyptus_cloud` };
   if (opts.url !== undefined) {
     const base = withDatabase(opts.url, 'postgres');
-    await populate(base, s);
+    await populate(base, s, names);
     return {
       url: base,
-      authUrl: withDatabase(base, 'eucalyptus_auth'),
-      cloudUrl: withDatabase(base, 'eucalyptus_cloud'),
+      authUrl: withDatabase(base, names.auth),
+      cloudUrl: withDatabase(base, names.cloud),
       close: async () => {},
     };
   }
@@ -303,15 +310,15 @@ export async function startControllerDb(
   await server.start();
   const base = `postgresql://root:${password}@${opts.host}:${port}/postgres`;
   try {
-    await populate(base, s);
+    await populate(base, s, names);
   } catch (e) {
     await server.stop();
     throw e;
   }
   return {
     url: base,
-    authUrl: withDatabase(base, 'eucalyptus_auth'),
-    cloudUrl: withDatabase(base, 'eucalyptus_cloud'),
+    authUrl: withDatabase(base, names.auth),
+    cloudUrl: withDatabase(base, names.cloud),
     close: () => server.stop(),
   };
 }

@@ -67,8 +67,11 @@ export interface SimulatorOptions {
   faults?: FaultConfig;
   /** Serve the test-only control endpoint under `/__sim/` (default false). */
   control?: boolean;
-  /** 3.4 only: `embedded` (default) starts a PostgreSQL under `dir`; a URL uses that server; `none` skips it. */
-  controllerDb?: 'embedded' | 'none' | { url: string };
+  /**
+   * 3.4 only: `embedded` (default) starts a PostgreSQL under `dir`; `{ url }` uses that server (its
+   * `<prefix>eucalyptus_auth` and `<prefix>eucalyptus_cloud` databases are dropped and re-created); `none` skips it.
+   */
+  controllerDb?: 'embedded' | 'none' | { url: string; databasePrefix?: string };
 }
 
 export interface SimulatorFiles {
@@ -212,7 +215,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const dbChoice = options.controllerDb ?? 'embedded';
   if (version === '3.4' && dbChoice !== 'none') {
     controllerDb = await startControllerDb(scenario, {
-      ...(typeof dbChoice === 'object' ? { url: dbChoice.url } : {}),
+      ...(typeof dbChoice === 'object'
+        ? {
+            url: dbChoice.url,
+            ...(dbChoice.databasePrefix !== undefined
+              ? { databasePrefix: dbChoice.databasePrefix }
+              : {}),
+          }
+        : {}),
       dataDir: join(dir, 'db', 'data'),
       host,
     });

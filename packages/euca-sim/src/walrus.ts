@@ -396,7 +396,11 @@ export class Walrus {
         headers: { 'content-type': 'application/octet-stream' },
         ...(req.method.toUpperCase() === 'HEAD'
           ? {}
-          : { body: imageStream(contentKey, img.size).pipe(createGzip({ level: 1 })) }),
+          : {
+              body: imageStream(contentKey, img.size).pipe(
+                createGzip({ level: 1, chunkSize: 1024 * 1024 }),
+              ),
+            }),
         streamed: true,
       };
     }

@@ -209,6 +209,46 @@ describe('Euare and the controller database (3.4)', () => {
   });
 });
 
+describe('controller database on a given PostgreSQL server', () => {
+  it('creates the prefixed context databases there', async () => {
+    const host = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      seed: 'db-host',
+      imageSize: 4096,
+    });
+    try {
+      const url = host.controllerDb?.url ?? '';
+      const guest = await startSimulator({
+        port: 0,
+        eucaVersion: '3.4',
+        seed: 'db-guest',
+        imageSize: 4096,
+        controllerDb: { url, databasePrefix: 'guest_' },
+      });
+      try {
+        expect(guest.controllerDb?.authUrl).toMatch(/\/guest_eucalyptus_auth$/);
+        const c = new pg.Client({ connectionString: guest.controllerDb?.authUrl });
+        await c.connect();
+        try {
+          const { rows } = await c.query<{ secret: string }>(
+            'select auth_access_key_key as secret from auth_access_key',
+          );
+          expect(rows.map((r) => r.secret).sort()).toEqual(
+            guest.scenario.users.map((u) => u.secretKey).sort(),
+          );
+        } finally {
+          await c.end();
+        }
+      } finally {
+        await guest.close();
+      }
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 describe('Accounts service (2.0)', () => {
   let sim: RunningSimulator;
 

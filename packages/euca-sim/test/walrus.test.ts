@@ -211,6 +211,18 @@ describe('Walrus', () => {
     expect(denied.status).toBe(403);
   });
 
+  it('GetDecryptedImage with IsCompressed=true sends the raw image gzipped', async () => {
+    const res = await s3v2(
+      sim.urls.s3,
+      `/${machine.bucket}/${machine.manifestKey}?IsCompressed=true`,
+      sim.admin,
+      { EucaOperation: 'GetDecryptedImage' },
+    );
+    expect(res.status).toBe(200);
+    const raw = gunzipSync(Buffer.from(await res.arrayBuffer()));
+    expect(createHash('sha256').update(raw).digest('hex')).toBe(machine.sha256);
+  });
+
   it('rejects bad S3 v2 signatures, SigV4, and unknown buckets or keys', async () => {
     const wrong = await s3v2(sim.urls.s3, '/', {
       accessKey: sim.admin.accessKey,
