@@ -873,7 +873,10 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
   } else {
     throw new Error(`unknown scenario ${opts.scenario} (demo or scale:N)`);
   }
-  if (opts.eucaVersion === '3.4') {
+  if (opts.eucaVersion === '2.0') {
+    // 2.0 has no accounts: users stand alone (their account fields are unused).
+    s.accounts = [];
+  } else {
     // 3.4's Euare lists internal system accounts too; a migration must skip them.
     const used = new Set(s.accounts.map((a) => a.number));
     const r = new Rng(opts.seed, 'system-accounts');

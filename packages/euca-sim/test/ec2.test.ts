@@ -491,3 +491,32 @@ describe('EC2 Query API in SYSTEM mode (2.0)', () => {
     }
   });
 });
+
+describe('EC2 Query API on a scale:N scenario', () => {
+  it('serves every resource of N users to the admin', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      scenario: 'scale:30',
+      seed: 'scale',
+      imageSize: 4096,
+      controllerDb: 'none',
+    });
+    try {
+      const client = ec2(sim, sim.admin);
+      const inst = await client.send(new DescribeInstancesCommand({ InstanceIds: ['verbose'] }));
+      expect((inst.Reservations ?? []).flatMap((r) => r.Instances ?? [])).toHaveLength(300);
+      const vols = await client.send(new DescribeVolumesCommand({ VolumeIds: ['verbose'] }));
+      expect(vols.Volumes).toHaveLength(150);
+      const groups = await client.send(
+        new DescribeSecurityGroupsCommand({ GroupNames: ['verbose'] }),
+      );
+      expect(groups.SecurityGroups).toHaveLength(90);
+      expect(groups.SecurityGroups?.every((g) => (g.IpPermissions ?? []).length === 5)).toBe(true);
+      const keys = await client.send(new DescribeKeyPairsCommand({ KeyNames: ['verbose'] }));
+      expect(keys.KeyPairs).toHaveLength(60);
+    } finally {
+      await sim.close();
+    }
+  });
+});

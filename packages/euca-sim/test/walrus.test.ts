@@ -1,6 +1,7 @@
 import {
   createDecipheriv,
   createHash,
+  createHmac,
   createPrivateKey,
   createVerify,
   privateDecrypt,
@@ -221,6 +222,21 @@ describe('Walrus', () => {
     expect(res.status).toBe(200);
     const raw = gunzipSync(Buffer.from(await res.arrayBuffer()));
     expect(createHash('sha256').update(raw).digest('hex')).toBe(machine.sha256);
+  });
+
+  it('accepts S3 v2 query-string authentication (a presigned GET) until it expires', async () => {
+    const u = new URL(sim.urls.s3);
+    const resource = `${u.pathname}/${machine.bucket}/${machine.manifestKey}`;
+    const url = (expires: number): string => {
+      const sig = createHmac('sha1', sim.admin.secretKey)
+        .update(`GET\n\n\n${String(expires)}\n${resource}`)
+        .digest('base64');
+      return `${u.origin}${resource}?${new URLSearchParams({ AWSAccessKeyId: sim.admin.accessKey, Expires: String(expires), Signature: sig }).toString()}`;
+    };
+    const ok = await fetch(url(Math.floor(Date.now() / 1000) + 300));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('<manifest>');
+    expect((await fetch(url(Math.floor(Date.now() / 1000) - 10))).status).toBe(403);
   });
 
   it('rejects bad S3 v2 signatures, SigV4, and unknown buckets or keys', async () => {
