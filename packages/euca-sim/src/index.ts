@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Bundle } from './bundle.ts';
@@ -155,7 +155,9 @@ async function cachedImageSha256(seed: string, id: string, size: number): Promis
   const digest = await imageSha256(imageKey(seed, id), size);
   try {
     await mkdir(dir, { recursive: true });
-    await writeFile(file, `${digest}\n`);
+    const tmp = `${file}.${String(process.pid)}.tmp`;
+    await writeFile(tmp, `${digest}\n`);
+    await rename(tmp, file);
   } catch {
     // a cache is optional
   }

@@ -5,7 +5,7 @@ import {
   createPublicKey,
   type KeyObject,
 } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -115,7 +115,10 @@ export function seededRsaKeyPair(seed: string, label: string, bits = 2048): RsaK
   cache.set(cacheKey, pair);
   try {
     mkdirSync(join(tmpdir(), 'euca-sim-rsa-cache'), { recursive: true });
-    writeFileSync(cacheFile, pair.privatePem, { mode: 0o600 });
+    // Write then rename, so that a concurrent reader never sees half a key.
+    const tmp = `${cacheFile}.${String(process.pid)}.tmp`;
+    writeFileSync(tmp, pair.privatePem, { mode: 0o600 });
+    renameSync(tmp, cacheFile);
   } catch {
     // a cache is optional
   }
