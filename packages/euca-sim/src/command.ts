@@ -23,9 +23,9 @@ function latencies(v: string): Partial<Record<Endpoint, number>> {
   const out: Partial<Record<Endpoint, number>> = {};
   for (const part of v.split(',')) {
     const [k = '', ms = ''] = part.split('=');
-    if (!['ec2', 'walrus', 'euare', 'accounts'].includes(k) || !(Number(ms) >= 0)) {
+    if (!['ec2', 'walrus', 'euare', 'accounts', 'properties'].includes(k) || !(Number(ms) >= 0)) {
       throw new InvalidArgumentError(
-        'expected ENDPOINT=MS[,…] with ENDPOINT one of ec2, walrus, euare, accounts',
+        'expected ENDPOINT=MS[,…] with ENDPOINT one of ec2, walrus, euare, accounts, properties',
       );
     }
     out[k as Endpoint] = Number(ms);

@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { Rng } from './rand.ts';
 
-export type Endpoint = 'ec2' | 'walrus' | 'euare' | 'accounts';
+export type Endpoint = 'ec2' | 'walrus' | 'euare' | 'accounts' | 'properties';
 
 /** Faults to inject. All are off by default; rates are fractions of requests in [0, 1]. */
 export interface FaultConfig {
@@ -128,7 +128,7 @@ function nonNegative(v: unknown, name: string): number | undefined {
   return v;
 }
 
-const ENDPOINTS: readonly Endpoint[] = ['ec2', 'walrus', 'euare', 'accounts'];
+const ENDPOINTS: readonly Endpoint[] = ['ec2', 'walrus', 'euare', 'accounts', 'properties'];
 
 /** Check an untrusted fault configuration (from flags or the control endpoint). */
 export function validateFaults(input: unknown): FaultConfig {

@@ -8,7 +8,7 @@ import { imageKey, imageSha256 } from './content.ts';
 import { startControllerDb, type ControllerDb } from './controllerdb.ts';
 import { handleEc2 } from './ec2.ts';
 import { createEnv } from './env.ts';
-import { handleAccounts, handleEuare } from './euare.ts';
+import { handleAccounts, handleEuare, handleProperties } from './euare.ts';
 import { FaultController, validateFaults, type FaultConfig } from './faults.ts';
 import type { SimReply, SimRequest } from './http.ts';
 import { renderEucalyptusConf } from './network.ts';
@@ -87,7 +87,14 @@ export interface SimulatorFiles {
 export interface RunningSimulator {
   eucaVersion: EucaVersion;
   port: number;
-  urls: { ec2: string; s3: string; accounts: string; euare?: string; control?: string };
+  urls: {
+    ec2: string;
+    s3: string;
+    accounts: string;
+    properties: string;
+    euare?: string;
+    control?: string;
+  };
   admin: { userName: string; accessKey: string; secretKey: string; accountNumber: string };
   files: SimulatorFiles;
   /** 3.4: the cloud controller database (`eucalyptus_auth`, `eucalyptus_cloud`). */
@@ -230,7 +237,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     });
   }
 
-  const urls: RunningSimulator['urls'] = { ec2: '', s3: '', accounts: '' };
+  const urls: RunningSimulator['urls'] = { ec2: '', s3: '', accounts: '', properties: '' };
   const env = createEnv(scenario, urls);
   const walrus = new Walrus({
     env,
@@ -283,6 +290,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         ec2: (req) => handleEc2(env, req),
         walrus: (req) => walrus.handle(req),
         accounts: (req) => handleAccounts(env, req),
+        properties: (req) => handleProperties(env, req),
         ...(version !== '2.0' ? { euare: (req: SimRequest) => handleEuare(env, req) } : {}),
         ...(options.control === true ? { control } : {}),
       },
@@ -299,6 +307,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   urls.ec2 = `${base}${paths.ec2 ?? ''}`;
   urls.s3 = `${base}${paths.walrus ?? ''}`;
   urls.accounts = `${base}${paths.accounts ?? ''}`;
+  urls.properties = `${base}${paths.properties ?? ''}`;
   if (paths.euare !== undefined) urls.euare = `${base}${paths.euare}`;
   if (options.control === true) urls.control = `${base}/__sim`;
 

@@ -12,14 +12,10 @@ import { renderXml } from './xml.ts';
 
 export type Handler = (req: SimRequest) => SimReply | Promise<SimReply>;
 
-export interface Routes {
-  ec2: Handler;
-  walrus: Handler;
-  accounts: Handler;
-  euare?: Handler;
+export type Routes = Partial<Record<Endpoint, Handler>> & {
   /** The test-only control endpoint under `/__sim/`, when enabled. */
   control?: Handler;
-}
+};
 
 /** Service paths by emulated release (4.4 would add `/services/compute` and `/services/objectstorage`). */
 export function servicePaths(version: EucaVersion): Record<Endpoint, string | undefined> {
@@ -27,6 +23,7 @@ export function servicePaths(version: EucaVersion): Record<Endpoint, string | un
     ec2: '/services/Eucalyptus',
     walrus: '/services/Walrus',
     accounts: '/services/Accounts',
+    properties: '/services/Properties',
     euare: version === '2.0' ? undefined : '/services/Euare',
   };
 }
@@ -173,16 +170,7 @@ export async function startHttpServer(
       reply = await routes.control(simReq);
     } else {
       endpoint = match(path);
-      const handler =
-        endpoint === 'ec2'
-          ? routes.ec2
-          : endpoint === 'walrus'
-            ? routes.walrus
-            : endpoint === 'accounts'
-              ? routes.accounts
-              : endpoint === 'euare'
-                ? routes.euare
-                : undefined;
+      const handler = endpoint !== undefined ? routes[endpoint] : undefined;
       if (!endpoint || !handler) {
         reply = {
           status: 404,

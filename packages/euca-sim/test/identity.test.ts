@@ -209,6 +209,74 @@ describe('Euare and the controller database (3.4)', () => {
   });
 });
 
+describe('Properties service', () => {
+  it('exposes the 3.4 cluster network settings to an admin, consistent with eucalyptus.conf', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      seed: 'props',
+      imageSize: 4096,
+      controllerDb: 'none',
+      networkMode: 'MANAGED-NOVLAN',
+    });
+    try {
+      const r = await queryV2(
+        sim.urls.properties,
+        { Action: 'DescribeProperties', Version: 'eucalyptus', 'Property.1': 'cluster01.cluster' },
+        sim.admin,
+      );
+      expect(r.status).toBe(200);
+      const props = Object.fromEntries(
+        (
+          at(r.xml, 'DescribePropertiesResponse', 'properties', 'item') as Record<string, unknown>[]
+        ).map((p) => [String(p['name']), String(p['value'])]),
+      );
+      expect(props['cluster01.cluster.networkmode']).toBe('MANAGED-NOVLAN');
+      expect(props['cluster01.cluster.usenetworktags']).toBe('false');
+      expect(props['cluster01.cluster.vnetsubnet']).toBe(sim.scenario.network.conf['VNET_SUBNET']);
+      expect(props['cluster01.cluster.addressespernetwork']).toBe(
+        sim.scenario.network.conf['VNET_ADDRSPERNET'],
+      );
+      const alice = sim.scenario.users.find((u) => u.name === 'alice');
+      if (!alice) throw new Error('no alice');
+      expect(
+        (
+          await queryV2(
+            sim.urls.properties,
+            { Action: 'DescribeProperties', Version: 'eucalyptus' },
+            alice,
+          )
+        ).status,
+      ).toBe(403);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('has nothing network-related in 2.0', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '2.0',
+      seed: 'props',
+      imageSize: 4096,
+    });
+    try {
+      const r = await queryV2(
+        sim.urls.properties,
+        { Action: 'DescribeProperties', Version: 'eucalyptus' },
+        sim.admin,
+      );
+      const names = (
+        at(r.xml, 'DescribePropertiesResponse', 'properties', 'item') as Record<string, unknown>[]
+      ).map((p) => String(p['name']));
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.some((n) => n.includes('network'))).toBe(false);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('controller database on a given PostgreSQL server', () => {
   it('creates the prefixed context databases there', async () => {
     const host = await startSimulator({
