@@ -51,6 +51,8 @@ interface SimFlags {
   errorRate?: number;
   throttleRate?: number;
   resetAfterBytes?: number;
+  resetCount?: number;
+  errorCount?: number;
   slowBody?: number;
   assemblyFailure?: boolean;
   assemblyTimeoutMs?: number;
@@ -121,6 +123,12 @@ export function createSimCommand(): Command {
       ).default('embedded'),
     )
     .addOption(
+      new Option(
+        '--controller-db-prefix <prefix>',
+        'prefix of the context databases on a given PostgreSQL server',
+      ),
+    )
+    .addOption(
       new Option('--latency <spec>', 'per-endpoint latency, e.g. ec2=100,walrus=20').argParser(
         latencies,
       ),
@@ -141,6 +149,16 @@ export function createSimCommand(): Command {
         '--reset-after-bytes <n>',
         'reset Walrus connections after n body bytes',
       ).argParser(int('reset-after-bytes')),
+    )
+    .addOption(
+      new Option('--reset-count <n>', 'cut only the first n Walrus bodies').argParser(
+        int('reset-count'),
+      ),
+    )
+    .addOption(
+      new Option('--error-count <n>', 'answer the first n requests with 500/503').argParser(
+        int('error-count'),
+      ),
     )
     .addOption(
       new Option('--slow-body <bytesPerSec>', 'send Walrus bodies at most this fast').argParser(
@@ -164,6 +182,8 @@ export function createSimCommand(): Command {
         ...(flags.errorRate !== undefined ? { errorRate: flags.errorRate } : {}),
         ...(flags.throttleRate !== undefined ? { throttleRate: flags.throttleRate } : {}),
         ...(flags.resetAfterBytes !== undefined ? { resetAfterBytes: flags.resetAfterBytes } : {}),
+        ...(flags.resetCount !== undefined ? { resetCount: flags.resetCount } : {}),
+        ...(flags.errorCount !== undefined ? { errorCount: flags.errorCount } : {}),
         ...(flags.slowBody !== undefined ? { slowBodyBytesPerSec: flags.slowBody } : {}),
         ...(flags.assemblyFailure === true ? { assemblyFailure: true } : {}),
         ...(flags.assemblyTimeoutMs !== undefined

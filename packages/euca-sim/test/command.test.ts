@@ -20,8 +20,30 @@ describe('sim command', () => {
     const cmd = createSimCommand();
     expect(cmd.name()).toBe('sim');
     const flags = cmd.options.map((o) => o.long);
-    for (const f of ['--port', '--euca-version', '--scenario', '--network-mode', '--seed', '--dir'])
-      expect(flags).toContain(f);
+    const expected = [
+      '--port',
+      '--euca-version',
+      '--scenario',
+      '--network-mode',
+      '--seed',
+      '--dir',
+      '--controller-db',
+    ];
+    expected.push(
+      '--controller-db-prefix',
+      '--latency',
+      '--error-rate',
+      '--error-count',
+      '--throttle-rate',
+    );
+    expected.push(
+      '--reset-after-bytes',
+      '--reset-count',
+      '--slow-body',
+      '--assembly-failure',
+      '--assembly-timeout-ms',
+    );
+    for (const f of expected) expect(flags).toContain(f);
   });
 
   it('starts, prints eucarc lines and file paths, writes the files, and stops cleanly on SIGTERM', async () => {
