@@ -202,10 +202,14 @@ function imageItem(call: Call, img: SimImage): XmlNode {
 }
 
 function describeImages(call: Call): XmlNode {
-  const { ids: wanted } = ids(call, 'ImageId');
+  const { ids: wanted, verbose } = ids(call, 'ImageId');
   const owners = listParam(call.params, 'Owner');
   const execBy = listParam(call.params, 'ExecutableBy');
-  let imgs = byIds(call.env.scenario.images, wanted);
+  // Images in other states (deregistered) show only to an admin with `verbose` (3.4); 2.0 never lists them.
+  const allStates = call.isAdmin && verbose && call.env.version !== '2.0';
+  let imgs = byIds(call.env.scenario.images, wanted).filter(
+    (i) => allStates || i.state === 'available',
+  );
   if (owners.length > 0) {
     const set = new Set<string>();
     for (const o of owners) {

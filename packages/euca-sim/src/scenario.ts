@@ -61,7 +61,8 @@ export interface SimImage {
   launchPermissions: string[];
   kernelId?: string;
   ramdiskId?: string;
-  state: 'available';
+  /** `deregistered` images are listed only to an admin with `verbose` (3.4); their bundle stays in Walrus. */
+  state: 'available' | 'deregistered';
   /** Unbundled size in bytes. */
   size: number;
   /** SHA-256 (hex) of the raw image: filled in when the simulator starts. */
@@ -527,6 +528,15 @@ function buildDemo(b: Builder): void {
     isPublic: false,
     ...kr,
   });
+  const retired = addImage(b, {
+    kind: 'machine',
+    owner: 'dave',
+    name: 'dave-retired',
+    bucket: 'dave-bundles',
+    isPublic: false,
+    ...kr,
+  });
+  retired.state = 'deregistered';
 
   const perUserGroups: Record<string, SimSecurityGroup[]> = {};
   for (const u of b.s.users) {

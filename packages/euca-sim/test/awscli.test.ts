@@ -86,6 +86,7 @@ describe('the real AWS CLI against the 3.4 simulator', () => {
     const accountOf = new Map(sim.scenario.users.map((u) => [u.name, u.accountNumber]));
     expect(out.Images.map((i) => `${i.ImageId} ${i.OwnerId} ${String(i.Public)}`).sort()).toEqual(
       sim.scenario.images
+        .filter((i) => i.state === 'available')
         .map((i) => `${i.id} ${accountOf.get(i.owner) ?? ''} ${String(i.isPublic)}`)
         .sort(),
     );

@@ -98,9 +98,17 @@ describe('EC2 Query API, Eucalyptus 3.4 (AWS SDK v3, signature v4)', () => {
 
   it('describes images by launch permission; the admin sees all', async () => {
     const all = await admin.send(new DescribeImagesCommand({}));
-    expect((all.Images ?? []).length).toBe(sim.scenario.images.length);
+    const available = sim.scenario.images.filter((i) => i.state === 'available');
+    expect((all.Images ?? []).map((i) => i.ImageId).sort()).toEqual(
+      available.map((i) => i.id).sort(),
+    );
+    const verbose = await admin.send(new DescribeImagesCommand({ ImageIds: ['verbose'] }));
+    expect((verbose.Images ?? []).length).toBe(sim.scenario.images.length);
+    expect(verbose.Images?.find((i) => i.State === 'deregistered')?.OwnerId).toBe(
+      user(sim, 'dave').accountNumber,
+    );
     const forBob = await bob.send(new DescribeImagesCommand({}));
-    const expected = sim.scenario.images.filter(
+    const expected = available.filter(
       (i) => i.isPublic || i.owner === 'bob' || i.launchPermissions.includes('bob'),
     );
     expect((forBob.Images ?? []).map((i) => i.ImageId).sort()).toEqual(
@@ -374,7 +382,10 @@ describe('EC2 Query API, Eucalyptus 2.0 (signature v2)', () => {
     );
     const list = items(images.xml, 'DescribeImagesResponse', 'imagesSet');
     expect(list.map((i) => `${String(i['imageId'])} ${String(i['imageOwnerId'])}`).sort()).toEqual(
-      sim.scenario.images.map((i) => `${i.id} ${i.owner}`).sort(),
+      sim.scenario.images
+        .filter((i) => i.state === 'available')
+        .map((i) => `${i.id} ${i.owner}`)
+        .sort(),
     );
     const shared = sim.scenario.images.find((i) => i.launchPermissions.length > 0);
     const attr = await queryV2(
