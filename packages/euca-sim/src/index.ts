@@ -12,7 +12,7 @@ import { handleAccounts, handleEuare, handleProperties } from './euare.ts';
 import { FaultController, validateFaults, type FaultConfig } from './faults.ts';
 import type { SimReply, SimRequest } from './http.ts';
 import { renderEucalyptusConf } from './network.ts';
-import { selfSignedCertificate, seededRsaKeyPair } from './rsa.ts';
+import { issuedCertificate, selfSignedCertificate, seededRsaKeyPair } from './rsa.ts';
 import { generateScenario, type EucaVersion, type NetworkMode, type Scenario } from './scenario.ts';
 import { servicePaths, startHttpServer } from './server.ts';
 import { Walrus } from './walrus.ts';
@@ -116,17 +116,36 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
+/**
+ * The admin's eucarc, shaped like the one in a Eucalyptus credentials zip (2.0 / 3.x), with the key
+ * files it names written beside it.
+ */
 function eucarcText(
   sim: Pick<RunningSimulator, 'urls' | 'admin' | 'eucaVersion'>,
   s: Scenario,
+  certBase: string,
 ): string {
   const admin = s.users.find((u) => u.isAdmin);
+  const userId =
+    sim.eucaVersion === '2.0'
+      ? `0001${(admin?.certificateSerial ?? '').replace(/\D/g, '').padEnd(8, '7').slice(0, 8)}`
+      : sim.admin.accountNumber;
   const lines = [
     'EUCA_KEY_DIR=$(cd $(dirname ${BASH_SOURCE:-$0}); pwd -P)',
-    `export EC2_URL=${sim.urls.ec2}`,
     `export S3_URL=${sim.urls.s3}`,
+    `export EC2_URL=${sim.urls.ec2}`,
     ...(sim.urls.euare !== undefined
       ? [`export EUARE_URL=${sim.urls.euare}`, `export AWS_IAM_URL=${sim.urls.euare}`]
+      : []),
+    `export EC2_PRIVATE_KEY=\${EUCA_KEY_DIR}/${certBase}-pk.pem`,
+    `export EC2_CERT=\${EUCA_KEY_DIR}/${certBase}-cert.pem`,
+    'export EC2_JVM_ARGS=-Djavax.net.ssl.trustStore=${EUCA_KEY_DIR}/jssecacerts',
+    'export EUCALYPTUS_CERT=${EUCA_KEY_DIR}/cloud-cert.pem',
+    ...(sim.eucaVersion === '3.4'
+      ? [
+          `export EC2_ACCOUNT_NUMBER='${sim.admin.accountNumber}'`,
+          'export AWS_CREDENTIAL_FILE=${EUCA_KEY_DIR}/iamrc',
+        ]
       : []),
     `export EC2_ACCESS_KEY='${sim.admin.accessKey}'`,
     `export EC2_SECRET_KEY='${sim.admin.secretKey}'`,
@@ -134,11 +153,14 @@ function eucarcText(
       ? [
           `export AWS_ACCESS_KEY='${sim.admin.accessKey}'`,
           `export AWS_SECRET_KEY='${sim.admin.secretKey}'`,
-          `export EC2_ACCOUNT_NUMBER='${admin?.accountNumber ?? ''}'`,
         ]
       : []),
-    'export EUCALYPTUS_CERT=${EUCA_KEY_DIR}/cloud-cert.pem',
-    `alias ec2-bundle-image="ec2-bundle-image --cert \${EC2_CERT} --privatekey \${EC2_PRIVATE_KEY} --user ${sim.eucaVersion === '2.0' ? (admin?.name ?? 'admin') : (admin?.accountNumber ?? '')} --ec2cert \${EUCALYPTUS_CERT}"`,
+    ...(sim.eucaVersion === '2.0'
+      ? ['# This is a bogus value; Eucalyptus does not need this but client tools do.']
+      : []),
+    `export EC2_USER_ID='${userId}'`,
+    `alias ec2-bundle-image="ec2-bundle-image --cert \${EC2_CERT} --privatekey \${EC2_PRIVATE_KEY} --user ${userId} --ec2cert \${EUCALYPTUS_CERT}"`,
+    'alias ec2-upload-bundle="ec2-upload-bundle -a ${EC2_ACCESS_KEY} -s ${EC2_SECRET_KEY} --url ${S3_URL} --ec2cert ${EUCALYPTUS_CERT}"',
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -364,7 +386,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
-  await writeFile(files.eucarc, eucarcText(sim, scenario), { mode: 0o600 });
+  // The admin's own X.509 credentials, issued by the cloud certificate, as in a credentials zip.
+  const certBase = `euca2-admin-${createHash('sha1').update(`${seed}admin`).digest('hex').slice(0, 8)}`;
+  const adminKey = seededRsaKeyPair(seed, 'user-cert:admin');
+  await writeFile(join(dir, `${certBase}-pk.pem`), adminKey.privatePem, { mode: 0o600 });
+  await writeFile(
+    join(dir, `${certBase}-cert.pem`),
+    issuedCertificate(
+      adminKey,
+      cloud,
+      { commonName: 'www.eucalyptus.com', organizationName: adminUser.name },
+      'cloud',
+      adminUser.certificateSerial,
+    ),
+  );
+  if (version === '3.4') {
+    await writeFile(
+      join(dir, 'iamrc'),
+      `AWSAccessKeyId=${adminUser.accessKey}\nAWSSecretKey=${adminUser.secretKey}\n`,
+      { mode: 0o600 },
+    );
+  }
+  await writeFile(files.eucarc, eucarcText(sim, scenario, certBase), { mode: 0o600 });
   await writeFile(files.scenarioJson, `${JSON.stringify(scenario, null, 2)}\n`, { mode: 0o600 });
   return sim;
 }

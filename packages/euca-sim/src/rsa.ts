@@ -190,3 +190,33 @@ export function selfSignedCertificate(
   cert.sign(forge.pki.privateKeyFromPem(pair.privatePem), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }
+
+/** A user certificate (PEM) for `subject`, issued and signed by the cloud key, as the credentials zip holds it. */
+export function issuedCertificate(
+  subject: RsaKeyPair,
+  issuer: RsaKeyPair,
+  subjectName: { commonName: string; organizationName: string },
+  issuerCommonName: string,
+  serialHex: string,
+): string {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(subject.publicPem);
+  cert.serialNumber = serialHex;
+  cert.validity.notBefore = new Date(Date.UTC(2010, 0, 1));
+  cert.validity.notAfter = new Date(Date.UTC(2040, 0, 1));
+  cert.setSubject([
+    { name: 'commonName', value: subjectName.commonName },
+    { name: 'organizationalUnitName', value: 'Eucalyptus' },
+    { name: 'organizationName', value: subjectName.organizationName },
+    { name: 'localityName', value: 'Santa Barbara' },
+    { name: 'stateOrProvinceName', value: 'CA' },
+    { name: 'countryName', value: 'US' },
+  ]);
+  cert.setIssuer([
+    { name: 'commonName', value: issuerCommonName },
+    { name: 'organizationalUnitName', value: 'Eucalyptus' },
+    { name: 'organizationName', value: 'Eucalyptus Systems' },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(issuer.privatePem), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}

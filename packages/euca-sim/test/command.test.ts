@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,26 @@ describe('sim command', () => {
     ).trim();
     expect(sourced).toBe(
       `${vars['EC2_URL'] ?? ''} ${vars['EC2_ACCESS_KEY'] ?? ''} ${join(dir, 'cloud-cert.pem')}`,
+    );
+    const creds = execFileSync(
+      'bash',
+      [
+        '-c',
+        `source ${vars['EUCARC'] ?? ''} && echo "$EC2_CERT $EC2_PRIVATE_KEY $EC2_USER_ID $AWS_CREDENTIAL_FILE"`,
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split(' ');
+    const userCert = new X509Certificate(readFileSync(creds[0] ?? '', 'utf8'));
+    const cloudCert = new X509Certificate(readFileSync(vars['EUCALYPTUS_CERT'] ?? '', 'utf8'));
+    expect(userCert.verify(cloudCert.publicKey)).toBe(true);
+    expect(userCert.checkPrivateKey(createPrivateKey(readFileSync(creds[1] ?? '', 'utf8')))).toBe(
+      true,
+    );
+    expect(creds[2]).toMatch(/^\d{12}$/);
+    expect(readFileSync(creds[3] ?? '', 'utf8')).toContain(
+      `AWSAccessKeyId=${vars['EC2_ACCESS_KEY'] ?? ''}`,
     );
     const r = await queryV2(
       vars['EC2_URL'] ?? '',
