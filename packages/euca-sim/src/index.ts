@@ -256,6 +256,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         : {}),
       dataDir: join(dir, 'db', 'data'),
       host,
+    }).catch(async (e: unknown) => {
+      if (ownDir) await rm(dir, { recursive: true, force: true });
+      throw e;
     });
   }
 
@@ -322,6 +325,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     );
   } catch (e) {
     await controllerDb?.close();
+    if (ownDir) await rm(dir, { recursive: true, force: true });
     throw e;
   }
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
