@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -241,6 +241,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   await writeFile(files.cloudCert, selfSignedCertificate(cloud, 'cloud', '0A1B2C3D'));
   await writeFile(files.eucalyptusConf, renderEucalyptusConf(scenario.network, version));
 
+  // X.509 credentials of the admin and of every image owner, issued by the cloud certificate.
+  const userKeys = new Map<string, { publicKey: KeyObject; privateKey: KeyObject }>();
+  const owners = new Set([
+    ...scenario.images.map((i) => i.owner),
+    ...scenario.users.filter((u) => u.isAdmin).map((u) => u.name),
+  ]);
+  for (const u of scenario.users) {
+    if (!owners.has(u.name)) continue;
+    const pair = seededRsaKeyPair(seed, `user-cert:${u.name}`);
+    u.x509 = {
+      certificatePem: issuedCertificate(
+        pair,
+        cloud,
+        { commonName: 'www.eucalyptus.com', organizationName: u.name },
+        'cloud',
+        u.certificateSerial,
+      ),
+      privateKeyPem: pair.privatePem,
+    };
+    userKeys.set(u.name, { publicKey: pair.publicKey, privateKey: pair.privateKey });
+  }
+
   const faults = new FaultController(seed, options.faults ? validateFaults(options.faults) : {});
   let controllerDb: ControllerDb | undefined;
   const dbChoice = options.controllerDb ?? 'embedded';
@@ -269,7 +291,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faults,
     bukkitsDir: join(dir, 'bukkits'),
     cloudPublicKey: cloud.publicKey,
-    cloudPrivateKey: cloud.privateKey,
+    userKeys,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     assemblyMs: options.assemblyMs ?? 2000,
   });
@@ -392,18 +414,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
   // The admin's own X.509 credentials, issued by the cloud certificate, as in a credentials zip.
   const certBase = `euca2-admin-${createHash('sha1').update(`${seed}admin`).digest('hex').slice(0, 8)}`;
-  const adminKey = seededRsaKeyPair(seed, 'user-cert:admin');
-  await writeFile(join(dir, `${certBase}-pk.pem`), adminKey.privatePem, { mode: 0o600 });
-  await writeFile(
-    join(dir, `${certBase}-cert.pem`),
-    issuedCertificate(
-      adminKey,
-      cloud,
-      { commonName: 'www.eucalyptus.com', organizationName: adminUser.name },
-      'cloud',
-      adminUser.certificateSerial,
-    ),
-  );
+  await writeFile(join(dir, `${certBase}-pk.pem`), adminUser.x509?.privateKeyPem ?? '', {
+    mode: 0o600,
+  });
+  await writeFile(join(dir, `${certBase}-cert.pem`), adminUser.x509?.certificatePem ?? '');
   if (version === '3.4') {
     await writeFile(
       join(dir, 'iamrc'),

@@ -38,6 +38,12 @@ export interface SimUser {
   /** The credential-download token (`auth_user_token`). */
   token: string;
   certificateSerial: string;
+  /**
+   * X.509 credentials (users who own images, and the admin): the certificate issued by the cloud and
+   * its private key, as in the user's credentials zip; the user bundled its images with them. Filled in
+   * when the simulator starts.
+   */
+  x509?: { certificatePem: string; privateKeyPem: string };
 }
 
 export type ImageKind = 'machine' | 'kernel' | 'ramdisk';

@@ -61,7 +61,17 @@ async function unbundle(
   const iv = dec(String(at(image, 'ec2_encrypted_iv')));
   // The signature covers machine_configuration + image, verifiable with the cloud certificate.
   const signed = /(<machine_configuration>.*<\/image>)/s.exec(manifestText)?.[1] ?? '';
-  const cert = new X509Certificate(await readFile(sim.files.cloudCert, 'utf8'));
+  // The owner bundled the image: its certificate (issued by the cloud) verifies the manifest signature,
+  // and its private key opens user_encrypted_key/iv as well.
+  const owner = sim.scenario.users.find((u) => u.name === img.owner);
+  const cloudCert = new X509Certificate(await readFile(sim.files.cloudCert, 'utf8'));
+  const cert = new X509Certificate(owner?.x509?.certificatePem ?? '');
+  expect(cert.verify(cloudCert.publicKey)).toBe(true);
+  const userKey = createPrivateKey(owner?.x509?.privateKeyPem ?? '');
+  const userDec = (hex: string): Buffer =>
+    Buffer.from(pkcs1v15Decrypt(userKey, Buffer.from(hex, 'hex')).toString('utf8'), 'hex');
+  expect(userDec(String(at(image, 'user_encrypted_key', '#text'))).equals(key)).toBe(true);
+  expect(userDec(String(at(image, 'user_encrypted_iv'))).equals(iv)).toBe(true);
   expect(
     createVerify('RSA-SHA1')
       .update(signed)
