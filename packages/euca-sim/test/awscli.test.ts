@@ -31,7 +31,7 @@ describe('the real AWS CLI against the 3.4 simulator', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '3.4',
-      seed: 'awscli',
+      seed: 'T',
       imageSize: 4096,
       controllerDb: 'none',
     });

@@ -41,7 +41,7 @@ describe('EC2 Query API, Eucalyptus 3.4 (AWS SDK v3, signature v4)', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '3.4',
-      seed: 'ec2-34',
+      seed: 'T',
       imageSize: 64 * 1024,
       controllerDb: 'none',
     });
@@ -267,7 +267,7 @@ describe('EC2 Query API, Eucalyptus 2.0 (signature v2)', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '2.0',
-      seed: 'ec2-20',
+      seed: 'T',
       imageSize: 64 * 1024,
     });
   });
@@ -476,7 +476,7 @@ describe('EC2 Query API in SYSTEM mode (2.0)', () => {
     const sim = await startSimulator({
       port: 0,
       eucaVersion: '2.0',
-      seed: 'system',
+      seed: 'T',
       networkMode: 'SYSTEM',
       imageSize: 4096,
     });
@@ -509,7 +509,7 @@ describe('EC2 Query API on a scale:N scenario', () => {
       port: 0,
       eucaVersion: '3.4',
       scenario: 'scale:30',
-      seed: 'scale',
+      seed: 'T',
       imageSize: 4096,
       controllerDb: 'none',
     });

@@ -75,7 +75,7 @@ describe('Euare and the controller database (3.4)', () => {
   let sim: RunningSimulator;
 
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, eucaVersion: '3.4', seed: 'identity', imageSize: 4096 });
+    sim = await startSimulator({ port: 0, eucaVersion: '3.4', seed: 'T', imageSize: 4096 });
   });
   afterAll(async () => {
     await sim.close();
@@ -217,7 +217,7 @@ describe('Properties service', () => {
     const sim = await startSimulator({
       port: 0,
       eucaVersion: '3.4',
-      seed: 'props',
+      seed: 'T',
       imageSize: 4096,
       controllerDb: 'none',
       networkMode: 'MANAGED-NOVLAN',
@@ -260,7 +260,7 @@ describe('Properties service', () => {
     const sim = await startSimulator({
       port: 0,
       eucaVersion: '2.0',
-      seed: 'props',
+      seed: 'T',
       imageSize: 4096,
     });
     try {
@@ -285,7 +285,7 @@ describe('controller database on a given PostgreSQL server', () => {
     const host = await startSimulator({
       port: 0,
       eucaVersion: '3.4',
-      seed: 'db-host',
+      seed: 'T',
       imageSize: 4096,
     });
     try {
@@ -293,7 +293,7 @@ describe('controller database on a given PostgreSQL server', () => {
       const guest = await startSimulator({
         port: 0,
         eucaVersion: '3.4',
-        seed: 'db-guest',
+        seed: 'T2',
         imageSize: 4096,
         controllerDb: { url, databasePrefix: 'guest_' },
       });
@@ -327,7 +327,7 @@ describe('a reused --dir', () => {
       const first = await startSimulator({
         port: 0,
         eucaVersion: '3.4',
-        seed: 'reuse-1',
+        seed: 'T',
         imageSize: 4096,
         dir,
       });
@@ -335,7 +335,7 @@ describe('a reused --dir', () => {
       const second = await startSimulator({
         port: 0,
         eucaVersion: '3.4',
-        seed: 'reuse-2',
+        seed: 'T2',
         imageSize: 4096,
         dir,
       });
@@ -365,7 +365,7 @@ describe('Accounts service (2.0)', () => {
   let sim: RunningSimulator;
 
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, eucaVersion: '2.0', seed: 'accounts', imageSize: 4096 });
+    sim = await startSimulator({ port: 0, eucaVersion: '2.0', seed: 'T', imageSize: 4096 });
   });
   afterAll(async () => {
     await sim.close();

@@ -126,7 +126,7 @@ describe('Walrus', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '2.0',
-      seed: 'walrus',
+      seed: 'T',
       imageSize: IMAGE_SIZE,
       partSize: PART_SIZE,
       assemblyMs: ASSEMBLY_MS,
