@@ -1,7 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { releaseEmbeddedPostgresSignalHandlers } from './controllerdb.ts';
 import type { Endpoint, FaultConfig } from './faults.ts';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from './index.ts';
+import {
+  startSimulator,
+  type RequestLogEntry,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from './index.ts';
 import { NETWORK_MODES, type NetworkMode } from './scenario.ts';
 
 function int(name: string, min = 0) {
@@ -45,6 +50,7 @@ interface SimFlags {
   partSize?: number;
   assemblyMs: number;
   control?: boolean;
+  verbose?: boolean;
   controllerDb: string;
   controllerDbPrefix?: string;
   latency?: Partial<Record<Endpoint, number>>;
@@ -115,6 +121,7 @@ export function createSimCommand(): Command {
         .default(2000)
         .argParser(int('assembly time')),
     )
+    .addOption(new Option('--verbose', 'log every request to stderr'))
     .addOption(new Option('--control', 'serve the test-only control endpoint under /__sim/'))
     .addOption(
       new Option(
@@ -200,6 +207,15 @@ export function createSimCommand(): Command {
         assemblyMs: flags.assemblyMs,
         faults,
         control: flags.control === true,
+        ...(flags.verbose === true
+          ? {
+              onRequest: (e: RequestLogEntry) => {
+                process.stderr.write(
+                  `${new Date().toISOString()} ${e.method} ${e.path} ${e.action ?? '-'} ${String(e.status)}${e.errorCode !== undefined ? ` ${e.errorCode}` : ''} ${String(e.ms)}ms\n`,
+                );
+              },
+            }
+          : {}),
         controllerDb:
           flags.controllerDb === 'embedded' || flags.controllerDb === 'none'
             ? flags.controllerDb

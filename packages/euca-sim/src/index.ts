@@ -14,7 +14,7 @@ import type { SimReply, SimRequest } from './http.ts';
 import { renderEucalyptusConf } from './network.ts';
 import { issuedCertificate, selfSignedCertificate, seededRsaKeyPair } from './rsa.ts';
 import { generateScenario, type EucaVersion, type NetworkMode, type Scenario } from './scenario.ts';
-import { servicePaths, startHttpServer } from './server.ts';
+import { servicePaths, startHttpServer, type RequestLogEntry } from './server.ts';
 import { Walrus } from './walrus.ts';
 
 export type { EucaVersion, NetworkMode, Scenario } from './scenario.ts';
@@ -37,6 +37,7 @@ export type {
   InstanceState,
 } from './scenario.ts';
 export type { FaultConfig, Endpoint } from './faults.ts';
+export type { RequestLogEntry } from './server.ts';
 export type { Bundle, BundleObject } from './bundle.ts';
 export { NETWORK_MODES, generateScenario } from './scenario.ts';
 export { signQueryV2, signS3V2 } from './auth.ts';
@@ -65,6 +66,8 @@ export interface SimulatorOptions {
   assemblyMs?: number;
   /** Faults active from the start. */
   faults?: FaultConfig;
+  /** Called for every answered request (the command's `--verbose` prints these). */
+  onRequest?: (entry: RequestLogEntry) => void;
   /** Serve the test-only control endpoint under `/__sim/` (default false). */
   control?: boolean;
   /**
@@ -344,6 +347,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       faults,
       host,
       options.port ?? 8773,
+      options.onRequest,
     );
   } catch (e) {
     await controllerDb?.close();

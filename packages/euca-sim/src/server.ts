@@ -125,6 +125,18 @@ function faultReply(
   );
 }
 
+/** One answered request (logged before a streamed body is sent). */
+export interface RequestLogEntry {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The query `Action`, or Walrus' `EucaOperation`. */
+  action: string | undefined;
+  status: number;
+  errorCode?: string;
+  ms: number;
+}
+
 export interface RunningServer {
   server: Server;
   port: number;
@@ -138,6 +150,7 @@ export async function startHttpServer(
   faults: FaultController,
   host: string,
   port: number,
+  onRequest?: (entry: RequestLogEntry) => void,
 ): Promise<RunningServer> {
   const paths = servicePaths(version);
   const match = (path: string): Endpoint | undefined => {
@@ -149,6 +162,7 @@ export async function startHttpServer(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    const started = Date.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -184,6 +198,19 @@ export async function startHttpServer(
         reply = decision ? faultReply(endpoint, requestId, decision, path) : await handler(simReq);
       }
     }
+    onRequest?.({
+      requestId,
+      method: simReq.method,
+      path,
+      action:
+        simReq.params.get('Action') ??
+        (typeof req.headers['eucaoperation'] === 'string'
+          ? req.headers['eucaoperation']
+          : undefined),
+      status: reply.status,
+      ...(reply.errorCode !== undefined ? { errorCode: reply.errorCode } : {}),
+      ms: Date.now() - started,
+    });
     const headers: Record<string, string> = {
       'x-amz-request-id': requestId,
       ...(reply.headers ?? {}),

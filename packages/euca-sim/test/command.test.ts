@@ -38,6 +38,7 @@ describe('sim command', () => {
       '--throttle-rate',
     );
     expected.push(
+      '--verbose',
       '--reset-after-bytes',
       '--reset-count',
       '--slow-body',
@@ -62,6 +63,7 @@ describe('sim command', () => {
         'cmd',
         '--dir',
         dir,
+        '--verbose',
         '--image-size',
         '4096',
       ],
@@ -141,5 +143,6 @@ describe('sim command', () => {
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err).toContain('euca-sim: stopped');
+    expect(err).toMatch(/POST \/services\/Eucalyptus DescribeRegions 200 \d+ms/);
   });
 });
