@@ -26,7 +26,11 @@ const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
  */
 export const ConfigSchema = z.object({
   PORT: port(8080),
-  HOST: z.string().trim().min(1, 'must name an interface, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  HOST: z
+    .string()
+    .trim()
+    .min(1, 'must name an interface, e.g. 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
   DATABASE_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
   EUCA2NOVA_DATA_DIR: z.string().trim().min(1, 'must be a folder path').default('.euca2nova'),
   EMBEDDED_PG_PORT: z.preprocess(
@@ -99,7 +103,11 @@ export function loadConfig(
           variable,
           problem: issue.message,
           value:
-            raw === undefined ? undefined : SECRET_VARIABLES.has(variable) ? '(hidden)' : JSON.stringify(raw),
+            raw === undefined
+              ? undefined
+              : SECRET_VARIABLES.has(variable)
+                ? '(hidden)'
+                : JSON.stringify(raw),
         };
       }),
     );

@@ -12,13 +12,15 @@ export function installErrorHandler(app: FastifyInstance, options: { spaFallback
       return reply.code(statusCode).send({ error: 'Internal Server Error', statusCode });
     }
     request.log.info({ err: error }, 'request refused');
-    return reply
-      .code(statusCode)
-      .send({ error: error.message, code: error.code, statusCode });
+    return reply.code(statusCode).send({ error: error.message, code: error.code, statusCode });
   });
   app.setNotFoundHandler((request, reply) => {
     // The wizard routes on the client: any page path that is not ours is one of its pages.
-    if (options.spaFallback && request.method === 'GET' && !/^\/(api|socket\.io)\//.test(request.url)) {
+    if (
+      options.spaFallback &&
+      request.method === 'GET' &&
+      !/^\/(api|socket\.io)\//.test(request.url)
+    ) {
       return reply.sendFile('index.html');
     }
     return reply

@@ -3,5 +3,4 @@ export { ConfigError, ConfigSchema, loadConfig, type Config } from './config.ts'
 export { REDACTED_PATHS } from './logger.ts';
 export { DEMO_NOVA_DATABASE, STATE_DATABASE, startRuntime, type Runtime } from './runtime.ts';
 export { startServer, type RunningServer } from './server.ts';
-export { StatusSchema, type Status } from './status.ts';
 export { VERSION } from './version.ts';

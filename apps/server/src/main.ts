@@ -19,6 +19,8 @@ try {
     process.stderr.write(`${e.message}\nSee .env.example for every variable and its default.\n`);
     process.exit(2);
   }
-  process.stderr.write(`euca2nova could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(
+    `euca2nova could not start: ${e instanceof Error ? e.message : String(e)}\n`,
+  );
   process.exit(1);
 }

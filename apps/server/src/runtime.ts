@@ -93,15 +93,20 @@ async function startDemoNova(
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     if (config.demo === 'on') {
-      throw new Error(`EUCA2NOVA_DEMO=on, but the demo Nova database could not be created: ${why}`, {
-        cause: e,
-      });
+      throw new Error(
+        `EUCA2NOVA_DEMO=on, but the demo Nova database could not be created: ${why}`,
+        {
+          cause: e,
+        },
+      );
     }
     log(`No demo Nova database: ${why} (set EUCA2NOVA_DEMO=off to silence this)`);
     return undefined;
   }
   return {
     database: DEMO_NOVA_DATABASE,
-    url: embedded ? embedded.urlFor(DEMO_NOVA_DATABASE) : withDatabase(stateUrl, DEMO_NOVA_DATABASE),
+    url: embedded
+      ? embedded.urlFor(DEMO_NOVA_DATABASE)
+      : withDatabase(stateUrl, DEMO_NOVA_DATABASE),
   };
 }

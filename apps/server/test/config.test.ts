@@ -67,7 +67,9 @@ describe('configuration', () => {
 
   it('never echoes a database URL back, since it may hold a password', () => {
     const attempt = () => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' });
-    expect(attempt).toThrow('DATABASE_URL must be a postgres:// or postgresql:// URL (got (hidden))');
+    expect(attempt).toThrow(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (got (hidden))',
+    );
     expect(attempt).not.toThrow(/hunter2/);
   });
 

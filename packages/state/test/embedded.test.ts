@@ -53,15 +53,23 @@ describe('embedded PostgreSQL', () => {
     dirs.push(dataDir);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', new URL('./fixtures/start-and-wait.ts', import.meta.url).pathname, dataDir],
+      [
+        '--import',
+        'tsx',
+        new URL('./fixtures/start-and-wait.ts', import.meta.url).pathname,
+        dataDir,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    for (let i = 0; i < 300 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !out.includes('ready'); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('ready');
 
-    const orphanPid = Number(readFileSync(join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const orphanPid = Number(
+      readFileSync(join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
     child.kill('SIGKILL');
     await once(child, 'exit');
     expect(isAlive(orphanPid)).toBe(true); // the orphan outlived its parent

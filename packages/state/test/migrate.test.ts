@@ -48,9 +48,15 @@ describe('state database migrations', () => {
         /jobs_type_check/,
       );
       const jobId = rows[0]?.id;
-      await client.query(`INSERT INTO job_events (job_id, seq, type, body) VALUES ($1, 1, 'log', '{}')`, [jobId]);
+      await client.query(
+        `INSERT INTO job_events (job_id, seq, type, body) VALUES ($1, 1, 'log', '{}')`,
+        [jobId],
+      );
       await expect(
-        client.query(`INSERT INTO job_events (job_id, seq, type, body) VALUES ($1, 1, 'log', '{}')`, [jobId]),
+        client.query(
+          `INSERT INTO job_events (job_id, seq, type, body) VALUES ($1, 1, 'log', '{}')`,
+          [jobId],
+        ),
       ).rejects.toThrow(/duplicate key/);
     } finally {
       await client.end();

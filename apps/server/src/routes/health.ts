@@ -18,7 +18,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         await app.runtime.stateDb.pool.query('SELECT 1');
         return { status: 'ok' as const };
       } catch {
-        return reply.code(503).send({ status: 'unavailable', reason: 'state database unreachable' });
+        return reply
+          .code(503)
+          .send({ status: 'unavailable', reason: 'state database unreachable' });
       }
     },
   );

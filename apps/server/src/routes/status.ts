@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { MIGRATIONS_TABLE } from '@euca2nova/state';
-import { StatusSchema } from '../status.ts';
+import { StatusSchema } from '@euca2nova/model';
 import { VERSION } from '../version.ts';
 
 export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
