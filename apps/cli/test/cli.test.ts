@@ -65,10 +65,14 @@ describe('the euca2nova command', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'euca2nova-cli-'));
     await chmod(dataDir, 0o755);
     const port = await freePort();
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'euca2nova'), ['serve', '--port', String(port)], {
-      cwd: ROOT,
-      env: { ...process.env, EUCA2NOVA_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    });
+    const child = spawn(
+      join(ROOT, 'node_modules', '.bin', 'euca2nova'),
+      ['serve', '--port', String(port)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, EUCA2NOVA_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      },
+    );
     try {
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
