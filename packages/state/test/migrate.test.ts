@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { JOB_STATUSES, JOB_TYPES } from '@euca2nova/model';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE, migrateStateDatabase } from '../src/migrate.ts';
 import { createTestDatabase } from '../src/testing.ts';
@@ -58,6 +59,24 @@ describe('state database migrations', () => {
           [jobId],
         ),
       ).rejects.toThrow(/duplicate key/);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('accepts exactly the job types and statuses of the model', async () => {
+    const db = await createTestDatabase({ migrated: true });
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      for (const type of JOB_TYPES) {
+        for (const status of JOB_STATUSES) {
+          await client.query('INSERT INTO jobs (type, status) VALUES ($1, $2)', [type, status]);
+        }
+      }
+      await expect(
+        client.query(`INSERT INTO jobs (type, status) VALUES ('migrate', 'exploded')`),
+      ).rejects.toThrow(/jobs_status_check/);
     } finally {
       await client.end();
     }
