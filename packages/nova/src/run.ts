@@ -1,0 +1,47 @@
+import type { Inventory, PlanMappings } from '@euca2nova/model';
+import type { Db } from './db.ts';
+import { planIds } from './identity.ts';
+import { planNetwork } from './network.ts';
+import type { WriteOptions } from './upsert.ts';
+import { withDb } from './upsert.ts';
+import {
+  writeFloatingIps,
+  writeInstances,
+  writeKeyPairs,
+  writeNetworks,
+  writeSecurityGroups,
+  writeUsers,
+  writeVolumes,
+  type KindWriteResult,
+  type NovaWriteInput,
+} from './writers.ts';
+
+/** The derived input of every writer: id plan and network plan for an inventory. */
+export function prepareWriteInput(
+  inventory: Inventory,
+  mappings: PlanMappings,
+  hosts: NovaWriteInput['hosts'],
+): NovaWriteInput {
+  const ids = planIds(inventory, mappings.largeIdStrategy);
+  const network = planNetwork(inventory, mappings, { networkHost: hosts.network, ids });
+  return { inventory, mappings, ids, network, hosts };
+}
+
+/** Every database writer in dependency order (images are written separately, by stream). */
+export async function writeAllRows(
+  target: Db | string,
+  input: NovaWriteInput,
+  options: WriteOptions = {},
+): Promise<Record<string, KindWriteResult>> {
+  return withDb(target, async (db) => {
+    const out: Record<string, KindWriteResult> = {};
+    out.users = await writeUsers(db, input.inventory, options);
+    out.keyPairs = await writeKeyPairs(db, input.inventory, options);
+    out.securityGroups = await writeSecurityGroups(db, input.inventory, options);
+    out.networks = await writeNetworks(db, input.network, options);
+    out.instances = await writeInstances(db, input, options);
+    out.floatingIps = await writeFloatingIps(db, input, options);
+    out.volumes = await writeVolumes(db, input, options);
+    return out;
+  });
+}
