@@ -78,7 +78,10 @@ export function planIds(
     }
     const taken = new Set([...out.values()].map((a) => a.novaId));
     for (const sourceId of [...later].sort()) {
+      // Above every kept id when there is room, else the lowest free id.
       let n = max + 1;
+      if (n > NOVA_MAX_INTEGER_ID)
+        n = options.renumberFrom !== undefined ? options.renumberFrom + 1 : 1;
       while (taken.has(n)) n++;
       if (n > NOVA_MAX_INTEGER_ID) throw new Error('no free Nova integer id left for renumbering');
       max = n;

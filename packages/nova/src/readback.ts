@@ -121,7 +121,7 @@ export async function readBack(target: Db | string, imagesPath?: string): Promis
       attach_status: string;
     }>(
       `SELECT id::text, project_id, status, size, availability_zone, created_at::text, instance_id::text, mountpoint, attach_time, attach_status
-         FROM volumes WHERE deleted = false ORDER BY id`,
+         FROM volumes v WHERE deleted = false ORDER BY v.id`,
     );
     const addresses = await q<{
       address: string;

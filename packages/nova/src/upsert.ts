@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { inTransaction, mapPgError, throwIfAborted, type Db } from './db.ts';
+import { NovaTargetError, inTransaction, mapPgError, throwIfAborted, type Db } from './db.ts';
 import { bexarTable, ident, type BexarColumn } from './schema.ts';
 
 export type CellValue = string | number | boolean | null;
@@ -117,9 +117,13 @@ export async function writeRows(
     const arrays = cols.map((c) => batch.map((r) => (r as Row)[c] ?? null));
     await inTransaction(db, async () => {
       await db.query(`LOCK TABLE ${t} IN SHARE ROW EXCLUSIVE MODE`);
+      // Nova's tables have no index but the primary key and the planner cannot size unnest():
+      // without this it may pick a nested loop, quadratic in the batch size.
+      await db.query('SET LOCAL enable_nestloop = off');
       const keyJoin = spec.key
         .map((k) => {
-          const nullable = colByName.get(k)?.nullable === true;
+          // `=` lets PostgreSQL hash-join; IS NOT DISTINCT FROM only where this batch has NULL keys.
+          const nullable = batch.some((r) => (r as Row)[k] === null || (r as Row)[k] === undefined);
           return nullable
             ? `t.${ident(k)} IS NOT DISTINCT FROM k.${ident(k)}`
             : `t.${ident(k)} = k.${ident(k)}`;
@@ -203,5 +207,25 @@ export async function withDb<T>(target: Db | string, fn: (db: Db) => Promise<T>)
     return await fn(client);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Refuse ids above 2^31-1 unless `table.id` has been widened to bigint (clear error instead of
+ * PostgreSQL's "integer out of range" halfway through).
+ */
+export async function assertIdsFit(db: Db, table: string, ids: readonly number[]): Promise<void> {
+  const max = ids.reduce((m, v) => Math.max(m, v), 0);
+  if (max <= 2147483647) return;
+  const res = await db.query<{ data_type: string }>(
+    `SELECT data_type FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'id'`,
+    [table],
+  );
+  if (res.rows[0]?.data_type !== 'bigint') {
+    throw new NovaTargetError(
+      'ids-need-widening',
+      `${table}.id is a 32-bit integer but ids up to ${String(max)} must be kept: apply the id widening (widenIdColumns) first, or choose renumbering.`,
+    );
   }
 }

@@ -11,6 +11,7 @@ import { mapInstanceType, novaImageId, projectOfOwner, type IdPlan } from './ide
 import type { NetworkPlan } from './network.ts';
 import {
   addResults,
+  assertIdsFit,
   bumpSequences,
   naiveUtc,
   withDb,
@@ -605,6 +606,11 @@ export async function writeInstances(
 ): Promise<KindWriteResult> {
   const { instances, services, findings } = buildInstanceRows(input);
   return withDb(target, async (db) => {
+    await assertIdsFit(
+      db,
+      'instances',
+      instances.map((r) => Number(r.id)),
+    );
     const sr = await writeRows(
       db,
       {
@@ -877,6 +883,11 @@ export async function writeVolumes(
 ): Promise<KindWriteResult> {
   const { volumes, targets, findings } = buildVolumeRows(input);
   return withDb(target, async (db) => {
+    await assertIdsFit(
+      db,
+      'volumes',
+      volumes.map((r) => Number(r.id)),
+    );
     const vr = await writeRows(
       db,
       {
