@@ -5,7 +5,7 @@ import pg from 'pg';
  * the CLI exits 2 with the message, the engine shows it as is.
  */
 export class NovaTargetError extends Error {
-  override readonly name = 'NovaTargetError';
+  override readonly name: string = 'NovaTargetError';
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);

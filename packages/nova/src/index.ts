@@ -40,7 +40,15 @@ export type {
   InstanceIpPlan,
   PlanNetworkOptions,
 } from './network.ts';
-export { writeRows, bumpSequences, addResults, emptyResult, naiveUtc } from './upsert.ts';
+export {
+  writeRows,
+  bumpSequences,
+  assertIdsFit,
+  NovaConflictError,
+  addResults,
+  emptyResult,
+  naiveUtc,
+} from './upsert.ts';
 export type {
   WriteResult,
   WriteOptions,

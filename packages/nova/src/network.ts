@@ -150,14 +150,16 @@ export function planNetwork(
       'Bexar has no NoOp network manager (the 2010 specification proposed one). No networks or fixed IPs are written; instances keep the addresses an external DHCP server gives them.',
       'The operator must configure nova-network so it does not hand out addresses: set --stub_network=True on compute hosts (skips allocation), keep libvirt guests on the existing bridge (--flat_network_bridge=<VNET_BRIDGE>) and disable IP injection (--flat_injected=false).',
     );
-    const perInstance: InstanceIpPlan[] = live.map((i) => ({
-      instanceId: i.instanceId,
-      projectId: projectOf(i),
-      sourceIp: i.privateIpAddress,
-      novaIp: i.privateIpAddress,
-      status: 'external',
-      reason: 'assigned outside Nova (SYSTEM mode): recorded, not written',
-    }));
+    const perInstance: InstanceIpPlan[] = [...live]
+      .sort((a, b) => a.instanceId.localeCompare(b.instanceId))
+      .map((i) => ({
+        instanceId: i.instanceId,
+        projectId: projectOf(i),
+        sourceIp: i.privateIpAddress,
+        novaIp: i.privateIpAddress,
+        status: 'external',
+        reason: 'assigned outside Nova (SYSTEM mode): recorded, not written',
+      }));
     const allocated = inventory.addresses.filter((a) => a.state !== 'unallocated');
     for (const a of inventory.addresses) {
       findings.push({

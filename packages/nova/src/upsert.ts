@@ -29,6 +29,29 @@ export interface WriteOptions {
   readonly batchSize?: number;
   /** `created_at` of new rows (naive UTC); defaults to now. */
   readonly now?: Date;
+  /**
+   * Throw a NovaConflictError at the first batch with a conflict, rolling that batch back, instead
+   * of reporting conflicts and writing the rest.
+   */
+  readonly failOnConflict?: boolean;
+  /** Classify rows (insert / skip / conflict) without writing: every batch is rolled back. */
+  readonly dryRun?: boolean;
+}
+
+/** A row is present with different data and the caller asked not to go on. */
+export class NovaConflictError extends NovaTargetError {
+  readonly conflicts: readonly Conflict[];
+  constructor(conflicts: readonly Conflict[]) {
+    const first = conflicts[0];
+    super(
+      'conflict',
+      `${String(conflicts.length)} row(s) already in Nova differ from the source, nothing of this batch was written` +
+        (first === undefined
+          ? '.'
+          : `: ${first.kind} ${first.id} (${first.fields.map((f) => `${f.field}: Nova has ${f.existing ?? 'NULL'}, source ${f.wanted ?? 'NULL'}`).join('; ')})${conflicts.length > 1 ? ' …' : ''}.`),
+    );
+    this.conflicts = conflicts;
+  }
 }
 
 export interface TableSpec {
@@ -163,9 +186,16 @@ export async function writeRows(
           conflicts.push({ kind: spec.kind, id: spec.idOf(batch[i] as Row), fields });
         }
       }
+      if (options.failOnConflict === true && conflicted.size > 0) {
+        throw new NovaConflictError(conflicts.slice(-conflicted.size));
+      }
       skipped += present.size - conflicted.size;
       const absent = idx.filter((i) => !present.has(i));
       if (absent.length === 0) return;
+      if (options.dryRun === true) {
+        inserted += absent.length;
+        return;
+      }
       const sub = arrays.map((a) => absent.map((i) => a[i]));
       const res = await db.query(
         `INSERT INTO ${t} (${aliasList}) SELECT ${aliasList} FROM unnest(${unnestCols(1)}) AS k(${aliasList})`,

@@ -717,7 +717,8 @@ async function linkFixedIps(
       continue;
     links.push({ address: p.novaIp, id: a.novaId, ec2: a.novaEc2Id });
   }
-  if (links.length === 0) return { inserted: 0, skipped: 0, conflicts: [] };
+  if (links.length === 0 || options.dryRun === true)
+    return { inserted: 0, skipped: 0, conflicts: [] };
   throwIfAborted(options.signal);
   const now = naiveUtc(options.now ?? new Date());
   return inTransaction(db, async () => {

@@ -19,6 +19,7 @@ import {
   writeKeyPairs,
   writeQuotas,
   writeUsers,
+  NovaConflictError,
   type KindWriteResult,
 } from '../src/index.ts';
 import { DEMO_HOSTS, demoInventory, demoMappings } from './fixtures/index.ts';
@@ -226,6 +227,41 @@ describe('a demo cloud migrated in MANAGED mode (VlanManager, widened ids)', asy
         await q<{ secret_key: string }>(db.url, "SELECT secret_key FROM users WHERE id = 'alice'")
       )[0]?.secret_key,
     ).toBe('changed');
+  });
+
+  it('with failOnConflict, refuses a batch holding a different row and writes none of it', async () => {
+    const more = {
+      ...inventory,
+      users: [
+        ...inventory.users,
+        {
+          userName: 'carol',
+          admin: false,
+          enabled: true,
+          accessKeys: [{ accessKeyId: 'AKCAROL', secretKey: 'x'.repeat(40), active: true }],
+        },
+      ],
+    };
+    const err = await writeUsers(db.url, more, { failOnConflict: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NovaConflictError);
+    expect((err as NovaConflictError).message).toMatch(
+      /user alice \(secret_key: Nova has changed, source secret-alice/,
+    );
+    expect(await q(db.url, "SELECT id FROM users WHERE id = 'carol'")).toEqual([]);
+  });
+
+  it('classifies without writing in a dry run', async () => {
+    const more = {
+      ...inventory,
+      users: [
+        ...inventory.users,
+        { userName: 'dave', admin: false, enabled: true, accessKeys: [] },
+      ],
+    };
+    const r = await writeUsers(db.url, more, { dryRun: true });
+    expect(r.inserted).toBe(9); // dave: user, project, membership, 3 global and 3 project roles
+    expect(r.conflicts.map((c) => c.id)).toEqual(['alice']);
+    expect(await q(db.url, "SELECT id FROM users WHERE id = 'dave'")).toEqual([]);
   });
 
   it('writes quotas where the source had limits', async () => {
