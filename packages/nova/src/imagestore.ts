@@ -1,6 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  statfs,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseEc2Id, type Image, type Inventory, type PlanMappings } from '@euca2nova/model';
@@ -70,6 +80,14 @@ async function fsyncPath(path: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < buf.byteLength) {
+    const { bytesWritten } = await fh.write(buf, off, buf.byteLength - off);
+    off += bytesWritten;
   }
 }
 
@@ -143,17 +161,22 @@ export async function writeImage(
     let bytes = 0;
     const fh = await open(join(tmpDir, 'image'), 'wx', 0o644);
     try {
-      for await (const chunk of data) {
-        throwIfAborted(options.signal);
-        const buf = chunk as Uint8Array;
-        hash.update(buf);
-        bytes += buf.byteLength;
-        let off = 0;
-        while (off < buf.byteLength) {
-          const { bytesWritten } = await fh.write(buf, off, buf.byteLength - off);
-          off += bytesWritten;
+      // One write in flight while the next chunk is read and hashed. Chunks are never reused by
+      // their producer (streams hand out fresh buffers), so holding one across iterations is safe.
+      let writing: Promise<void> = Promise.resolve();
+      try {
+        for await (const chunk of data) {
+          throwIfAborted(options.signal);
+          const buf = chunk as Uint8Array;
+          bytes += buf.byteLength;
+          hash.update(buf);
+          await writing;
+          writing = writeAll(fh, buf);
         }
+      } finally {
+        await writing.catch(() => undefined);
       }
+      await writing;
       await fh.sync();
     } finally {
       await fh.close();

@@ -153,20 +153,32 @@ export async function writeRows(
         })
         .join(' AND ');
       const idx = batch.map((_, i) => i);
-      const found = await db.query<Record<string, string | boolean | null>>(
-        `SELECT k.__i AS i, ${compare
-          .map(
-            (c, j) =>
-              `(t.${ident(c)} IS DISTINCT FROM k.${ident(c)}) AS d${String(j)}, t.${ident(c)}::text AS e${String(j)}`,
-          )
-          .join(', ')}
+      // An empty table (common on a first run) needs no lookup, only a check for keys repeated
+      // within the batch, which are compared with their first occurrence instead.
+      const empty = await db.query(`SELECT 1 FROM ${t} LIMIT 1`);
+      const found =
+        empty.rowCount === 0
+          ? { rows: duplicateKeyRows(batch, spec, compare) }
+          : await db.query<Record<string, string | boolean | null>>(
+              `SELECT k.__i AS i, ${compare
+                .map(
+                  (c, j) =>
+                    `(t.${ident(c)} IS DISTINCT FROM k.${ident(c)}) AS d${String(j)}, t.${ident(c)}::text AS e${String(j)}`,
+                )
+                .join(', ')}
            FROM ${t} t
            JOIN unnest($1::int[], ${unnestCols(2)}) AS k(__i, ${aliasList}) ON ${keyJoin}`,
-        [idx, ...arrays],
-      );
+              [idx, ...arrays],
+            );
       const present = new Set<number>();
       const conflicted = new Set<number>();
-      for (const f of found.rows) {
+      // Keys absent from the table but repeated in the batch: compare with their first occurrence.
+      const inTable = new Set(found.rows.map((f) => Number(f.i)));
+      const repeated =
+        empty.rowCount === 0
+          ? []
+          : duplicateKeyRows(batch, spec, compare).filter((f) => !inTable.has(Number(f.i)));
+      for (const f of [...found.rows, ...repeated]) {
         const i = Number(f.i);
         if (present.has(i)) continue;
         present.add(i);
@@ -205,6 +217,36 @@ export async function writeRows(
     });
   }
   return { inserted, skipped, conflicts };
+}
+
+/**
+ * For rows whose key already occurred earlier in the batch: the same shape of result the lookup
+ * query gives (index, `d<j>` differs flags, `e<j>` existing values), against the first occurrence.
+ */
+function duplicateKeyRows(
+  batch: readonly Row[],
+  spec: TableSpec,
+  compare: readonly string[],
+): Record<string, string | boolean | null>[] {
+  const first = new Map<string, Row>();
+  const out: Record<string, string | boolean | null>[] = [];
+  batch.forEach((row, i) => {
+    const key = JSON.stringify(spec.key.map((k) => row[k] ?? null));
+    const prev = first.get(key);
+    if (prev === undefined) {
+      first.set(key, row);
+      return;
+    }
+    const r: Record<string, string | boolean | null> = { i: String(i) };
+    compare.forEach((c, j) => {
+      const a = prev[c] ?? null;
+      const b = row[c] ?? null;
+      r[`d${String(j)}`] = String(a) !== String(b);
+      r[`e${String(j)}`] = a === null ? null : String(a);
+    });
+    out.push(r);
+  });
+  return out;
 }
 
 /** Move each SERIAL sequence past the ids present (nova-bexar.md §1.2), never backwards. */

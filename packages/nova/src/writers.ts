@@ -494,7 +494,7 @@ export async function writeNetworks(
         idOf: (r) => String(r.address),
       },
       fixedRows,
-      { batchSize: 20_000, ...options },
+      { batchSize: 100_000, ...options },
     );
     await bumpSequences(db, ['networks', 'fixed_ips']);
     return result(addResults(nr, fr), []);

@@ -361,3 +361,35 @@ describe.each<NetworkMode>(['STATIC', 'MANAGED-NOVLAN', 'SYSTEM'])(
     });
   },
 );
+
+describe('keys repeated within one batch', async () => {
+  const db = await createTestDatabase();
+  it('are compared with their first occurrence, on an empty table as on a filled one', async () => {
+    await initNovaSchema(db.url);
+    const r = await writeQuotas(db.url, [
+      { projectId: 'p1', instances: 1 },
+      { projectId: 'p1', instances: 1 },
+      { projectId: 'p1', instances: 2 },
+    ]);
+    expect([r.inserted, r.skipped]).toEqual([1, 1]);
+    expect(r.conflicts).toEqual([
+      { kind: 'quota', id: 'p1', fields: [{ field: 'instances', existing: '1', wanted: '2' }] },
+    ]);
+    expect(await q(db.url, 'SELECT project_id, instances FROM quotas')).toEqual([
+      { project_id: 'p1', instances: 1 },
+    ]);
+  });
+});
+
+describe('keys repeated within one batch on a filled table', async () => {
+  const db = await createTestDatabase();
+  it('are inserted once', async () => {
+    await initNovaSchema(db.url);
+    await writeQuotas(db.url, [{ projectId: 'p0', instances: 1 }]);
+    const r = await writeQuotas(db.url, [
+      { projectId: 'p2', cores: 4 },
+      { projectId: 'p2', cores: 4 },
+    ]);
+    expect([r.inserted, r.skipped, r.conflicts.length]).toEqual([1, 1, 0]);
+  });
+});
