@@ -83,7 +83,7 @@ export {
 export type { NovaWriteInput, KindWriteResult, ProjectQuota } from './writers.ts';
 export { writeImage, buildImageInfo, readImageStore } from './imagestore.ts';
 export type { NovaImageInfo, WriteImageOptions, WriteImageResult } from './imagestore.ts';
-export { readBack, compareWithInventory } from './readback.ts';
+export { readBack, compareWithInventory, viewForUser } from './readback.ts';
 export type { Ec2View, Difference, CompareContext } from './readback.ts';
 export { createNovaCommand } from './command.ts';
 export { prepareWriteInput, writeAllRows } from './run.ts';

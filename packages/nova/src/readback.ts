@@ -220,6 +220,37 @@ export async function readBack(target: Db | string, imagesPath?: string): Promis
   });
 }
 
+/**
+ * The part of the view one user sees through the EC2 API: everything for an admin; otherwise the
+ * resources of the projects the user belongs to, the user's own key pairs, public images and the
+ * images of those projects (nova-bexar.md §2.2, §4.1). Non-admins never see cloudpipe instances.
+ */
+export function viewForUser(view: Ec2View, userId: string): Ec2View {
+  const user = view.users.find((u) => u.userId === userId);
+  if (user === undefined) {
+    return {
+      users: [],
+      instances: [],
+      volumes: [],
+      addresses: [],
+      securityGroups: [],
+      keyPairs: [],
+      images: [],
+    };
+  }
+  if (user.isAdmin) return view;
+  const mine = new Set(user.projects);
+  return {
+    users: [user],
+    instances: view.instances.filter((i) => mine.has(i.ownerId) && i.imageId !== 'ami-cloudpipe'),
+    volumes: view.volumes.filter((v) => mine.has(v.ownerId)),
+    addresses: view.addresses.filter((a) => a.ownerId !== null && mine.has(a.ownerId)),
+    securityGroups: view.securityGroups.filter((g) => mine.has(g.ownerId)),
+    keyPairs: view.keyPairs.filter((k) => k.userId === userId),
+    images: view.images.filter((i) => i.isPublic || mine.has(i.imageOwnerId)),
+  };
+}
+
 export interface Difference {
   readonly kind: string;
   readonly id: string;

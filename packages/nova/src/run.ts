@@ -1,5 +1,6 @@
 import type { Inventory, PlanMappings } from '@euca2nova/model';
 import type { Db } from './db.ts';
+import { assertWritableBexar, inspectWithClient } from './inspect.ts';
 import { planIds } from './identity.ts';
 import { planNetwork } from './network.ts';
 import type { WriteOptions } from './upsert.ts';
@@ -34,6 +35,8 @@ export async function writeAllRows(
   options: WriteOptions = {},
 ): Promise<Record<string, KindWriteResult>> {
   return withDb(target, async (db) => {
+    // Never assume the target: a wrong database, version or role stops here, before any write.
+    assertWritableBexar(await inspectWithClient(db));
     const out: Record<string, KindWriteResult> = {};
     out.users = await writeUsers(db, input.inventory, options);
     out.keyPairs = await writeKeyPairs(db, input.inventory, options);

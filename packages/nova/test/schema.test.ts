@@ -160,6 +160,12 @@ describe('bad targets', async () => {
     const state = await inspectNovaTarget(old.url);
     expect(state.status).toBe('other-version');
     await expect(initNovaSchema(old.url)).rejects.toThrow(/schema version 14, not Bexar's 2/);
+    const { writeAllRows, prepareWriteInput } = await import('../src/index.ts');
+    const { demoInventory, demoMappings, DEMO_HOSTS } = await import('./fixtures/index.ts');
+    const input = prepareWriteInput(demoInventory(), demoMappings(), DEMO_HOSTS);
+    await expect(writeAllRows(old.url, input)).rejects.toThrow(/schema version 14/);
+    await expect(writeAllRows(other.url, input)).rejects.toThrow(/not a Nova database/);
+    expect(await sql(old.url, 'SELECT id FROM users')).toEqual([]);
   });
 
   it('names missing and different columns', async () => {

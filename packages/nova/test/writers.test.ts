@@ -13,6 +13,7 @@ import {
   planIdWidening,
   prepareWriteInput,
   readBack,
+  viewForUser,
   widenIdColumns,
   writeAllRows,
   writeImage,
@@ -190,6 +191,20 @@ describe('a demo cloud migrated in MANAGED mode (VlanManager, widened ids)', asy
       'emi-AB12CD34',
       'eri-33334444',
     ]);
+  });
+
+  it('shows each user only what the EC2 API would show them', async () => {
+    const view = await readBack(db.url, images);
+    const bob = viewForUser(view, 'bob');
+    expect(bob.instances.map((i) => i.instanceId)).toEqual(['i-00c0ffee']);
+    expect(bob.keyPairs.map((k) => k.keyName)).toEqual(['bob-key']);
+    expect(bob.images.map((i) => i.imageId)).toEqual([
+      'eki-11112222',
+      'emi-55556666',
+      'eri-33334444',
+    ]);
+    expect(bob.addresses.map((a) => a.publicIp)).toEqual(['203.0.113.11']);
+    expect(viewForUser(view, 'admin').instances).toHaveLength(4);
   });
 
   it('writes nothing on a second run', async () => {
