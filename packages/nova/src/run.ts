@@ -1,5 +1,5 @@
-import type { Inventory, PlanMappings } from '@euca2nova/model';
-import type { Db } from './db.ts';
+import { InventorySchema, type Inventory, type PlanMappings } from '@euca2nova/model';
+import { NovaTargetError, type Db } from './db.ts';
 import { assertWritableBexar, inspectWithClient } from './inspect.ts';
 import { planIds } from './identity.ts';
 import { planNetwork } from './network.ts';
@@ -23,6 +23,15 @@ export function prepareWriteInput(
   mappings: PlanMappings,
   hosts: NovaWriteInput['hosts'],
 ): NovaWriteInput {
+  // Untrusted input: validated (ids, names, addresses) before anything reaches SQL or a path.
+  const parsed = InventorySchema.safeParse(inventory);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new NovaTargetError(
+      'invalid-inventory',
+      `The inventory is not valid: ${first === undefined ? 'unknown problem' : `${first.path.join('.')}: ${first.message}`}${parsed.error.issues.length > 1 ? ` (and ${String(parsed.error.issues.length - 1)} more)` : ''}.`,
+    );
+  }
   const ids = planIds(inventory, mappings.largeIdStrategy);
   const network = planNetwork(inventory, mappings, { networkHost: hosts.network, ids });
   return { inventory, mappings, ids, network, hosts };

@@ -23,7 +23,7 @@ import {
   NovaConflictError,
   type KindWriteResult,
 } from '../src/index.ts';
-import { DEMO_HOSTS, demoInventory, demoMappings } from './fixtures/index.ts';
+import { DEMO_HOSTS, demoInventory, demoMappings, scaleInventory } from './fixtures/index.ts';
 
 async function q<T extends object>(
   url: string,
@@ -406,5 +406,30 @@ describe('keys repeated within one batch on a filled table', async () => {
       { projectId: 'p2', cores: 4 },
     ]);
     expect([r.inserted, r.skipped, r.conflicts.length]).toEqual([1, 1, 0]);
+  });
+});
+
+describe('a scale:200 cloud', async () => {
+  const db = await createTestDatabase();
+  it('is written, read back equal, and written again as nothing', async () => {
+    await initNovaSchema(db.url);
+    await widenIdColumns(db.url, planIdWidening(), { confirmed: true });
+    const inventory = scaleInventory(200);
+    const input = prepareWriteInput(inventory, demoMappings({}, 'MANAGED-NOVLAN'), DEMO_HOSTS);
+    const first = totals(await writeAllRows(db.url, input));
+    expect(first.conflicts).toEqual([]);
+    expect(compareWithInventory(inventory, await readBack(db.url), input)).toEqual([]);
+    const again = totals(await writeAllRows(db.url, input));
+    expect([again.inserted, again.skipped, again.conflicts.length]).toEqual([0, first.inserted, 0]);
+  });
+
+  it('refuses an invalid inventory before writing', () => {
+    const bad = {
+      ...scaleInventory(10),
+      instances: [{ ...scaleInventory(10).instances[0], instanceId: 'i-../../x' }],
+    };
+    expect(() => prepareWriteInput(bad as never, demoMappings(), DEMO_HOSTS)).toThrow(
+      /inventory is not valid: instances\.0\.instanceId/,
+    );
   });
 });
