@@ -217,7 +217,7 @@ export function describeTargetProblem(state: TargetState): string | null {
     case 'empty':
       return 'The Nova database is empty: run "euca2nova nova init-db" first (or nova-manage db sync).';
     case 'not-nova':
-      return `This is not a Nova database: it has none of Bexar's tables but ${String(state.extraTables.length)} other table(s) (${state.extraTables.slice(0, 8).join(', ')}).`;
+      return `This is not a Nova database: no migrate_version row for "nova", ${String(Object.keys(state.rowCounts).length)} of Bexar's ${String(BEXAR_TABLES.length)} tables, and ${String(state.extraTables.length)} other table(s) (${state.extraTables.slice(0, 8).join(', ')}).`;
     case 'other-version':
       return `The Nova database is at schema version ${String(state.schemaVersion)}, not Bexar's ${String(BEXAR_MIGRATE_VERSION)}; euca2nova writes only Nova 2011.1 (Bexar) databases.`;
     case 'incomplete': {

@@ -439,6 +439,11 @@ export function planNetwork(
       `Each project takes the Eucalyptus subnet holding most of its instances; ${String(perInstance.filter((p) => p.status === 'kept').length)} instance(s) keep their fixed IP, ${String(changed.length)} must change.`,
     );
   } else {
+    if (vnet.router !== undefined && vnet.router !== numberToIpv4(range.base + 1)) {
+      explanation.push(
+        `The gateway is VNET_ROUTER ${vnet.router}, not the .1 address nova-manage would choose, so guests keep their route.`,
+      );
+    }
     explanation.push(
       `${manager}: one network ${fixedRange} on bridge ${bridgeFlat}${mode === 'STATIC' ? ', fixed IPs taken from VNET_MACMAP' : ''}; ${String(perInstance.filter((p) => p.status === 'kept').length)} instance(s) keep their fixed IP, ${String(changed.length)} must change.`,
     );
