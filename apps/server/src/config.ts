@@ -1,0 +1,126 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number between 1 and 65535' })
+    .int('must be a whole number between 1 and 65535')
+    .min(1, 'must be a whole number between 1 and 65535')
+    .max(65535, 'must be a whole number between 1 and 65535')
+    .default(fallback);
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && /^postgres(ql)?:$/.test(new URL(v).protocol), {
+    error: 'must be a postgres:// or postgresql:// URL',
+  });
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+/**
+ * Every environment variable euca2nova reads, with its default. `.env.example` documents the same
+ * list for operators; a test keeps the two in step.
+ */
+export const ConfigSchema = z.object({
+  PORT: port(8080),
+  HOST: z
+    .string()
+    .trim()
+    .min(1, 'must name an interface, e.g. 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+  EUCA2NOVA_DATA_DIR: z.string().trim().min(1, 'must be a folder path').default('.euca2nova'),
+  EMBEDDED_PG_PORT: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be 0 (any free port) or a port number' })
+      .int('must be 0 (any free port) or a port number')
+      .min(0, 'must be 0 (any free port) or a port number')
+      .max(65535, 'must be 0 (any free port) or a port number')
+      .default(0),
+  ),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+  EUCA2NOVA_DEMO: z
+    .enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' })
+    .default('auto'),
+  NOVA_DB_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+});
+
+type RawConfig = z.infer<typeof ConfigSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  /** External state database; absent means the embedded one. */
+  databaseUrl: string | undefined;
+  /** Absolute folder for the embedded database, keys and image staging. */
+  dataDir: string;
+  embeddedPgPort: number;
+  logLevel: RawConfig['LOG_LEVEL'];
+  /**
+   * The demo cloud (a simulated Eucalyptus and an empty Nova database on the embedded server):
+   * `auto` starts it while nothing real is configured.
+   */
+  demo: RawConfig['EUCA2NOVA_DEMO'];
+  novaDbUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: { variable: string; problem: string; value?: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems
+          .map(
+            (p) =>
+              `  ${p.variable} ${p.problem}` + (p.value === undefined ? '' : ` (got ${p.value})`),
+          )
+          .join('\n'),
+    );
+  }
+}
+
+/** Variables whose values must never be echoed back, even in an error about them. */
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NOVA_DB_URL']);
+
+/** Reads and validates the configuration once; a wrong value throws a ConfigError naming it. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? '(configuration)');
+        const raw = env[variable];
+        return {
+          variable,
+          problem: issue.message,
+          value:
+            raw === undefined
+              ? undefined
+              : SECRET_VARIABLES.has(variable)
+                ? '(hidden)'
+                : JSON.stringify(raw),
+        };
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: resolve(cwd, c.EUCA2NOVA_DATA_DIR),
+    embeddedPgPort: c.EMBEDDED_PG_PORT,
+    logLevel: c.LOG_LEVEL,
+    demo: c.EUCA2NOVA_DEMO,
+    novaDbUrl: c.NOVA_DB_URL,
+  };
+}

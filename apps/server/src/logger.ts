@@ -1,0 +1,22 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { Config } from './config.ts';
+
+/**
+ * Paths pino blanks before a line is written. Secrets reach the server in request bodies and
+ * headers; nothing we log on purpose carries them, and this keeps an accident from printing one.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secretKey',
+  '*.secretAccessKey',
+  '*.databaseUrl',
+  '*.novaDbUrl',
+  '*.privateKey',
+];
+
+export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
+  return { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+}

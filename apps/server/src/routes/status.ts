@@ -1,0 +1,40 @@
+import pg from 'pg';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { MIGRATIONS_TABLE } from '@euca2nova/state';
+import { StatusSchema } from '@euca2nova/model';
+import { VERSION } from '../version.ts';
+
+export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/api/status', { schema: { response: { 200: StatusSchema } } }, async () => {
+    const { pool, kind } = app.runtime.stateDb;
+    const [version, migrations] = await Promise.all([
+      pool.query<{ server_version: string }>('SHOW server_version'),
+      pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY run_on, id`),
+    ]);
+    return {
+      version: VERSION,
+      stateDatabase: {
+        kind,
+        serverVersion: version.rows[0]?.server_version ?? 'unknown',
+        migrations: migrations.rows.map((r) => r.name),
+      },
+      demo: { nova: await describeDemoNova(app.runtime.demoNova) },
+    };
+  });
+};
+
+async function describeDemoNova(
+  demo: { database: string; url: string } | undefined,
+): Promise<{ database: string; tables: number } | null> {
+  if (!demo) return null;
+  const client = new pg.Client({ connectionString: demo.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'`,
+    );
+    return { database: demo.database, tables: Number(rows[0]?.n ?? 0) };
+  } finally {
+    await client.end();
+  }
+}

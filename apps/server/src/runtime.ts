@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import {
+  ensureDatabase,
+  migrateStateDatabase,
+  redactUrl,
+  startEmbeddedPostgres,
+  withDatabase,
+  type RunningPostgres,
+} from '@euca2nova/state';
+import type { Config } from './config.ts';
+
+/** Name of the state database on the embedded server. */
+export const STATE_DATABASE = 'euca2nova';
+/** Name of the demo Nova database created beside it. */
+export const DEMO_NOVA_DATABASE = 'nova_demo';
+
+export interface Runtime {
+  stateDb: {
+    kind: 'embedded' | 'external';
+    /** For display: the password is replaced. */
+    displayUrl: string;
+    pool: pg.Pool;
+    /** Migrations applied by this start (empty when the schema was already current). */
+    appliedMigrations: string[];
+  };
+  /** The demo Nova database, when the demo runs. */
+  demoNova: { database: string; url: string } | undefined;
+  stop(): Promise<void>;
+}
+
+type Log = (message: string) => void;
+
+/** Starts what the server stands on: the state database (embedded unless configured) and the demo. */
+export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
+  let embedded: RunningPostgres | undefined;
+  let stateUrl: string;
+  if (config.databaseUrl) {
+    stateUrl = config.databaseUrl;
+  } else {
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(config.dataDir, 'postgres'),
+      port: config.embeddedPgPort,
+    });
+    log(
+      `${embedded.initialised ? 'Created' : 'Started'} the embedded PostgreSQL on 127.0.0.1:${embedded.port}`,
+    );
+    await ensureDatabase(embedded.adminUrl, STATE_DATABASE);
+    stateUrl = embedded.urlFor(STATE_DATABASE);
+  }
+
+  try {
+    const applied = await migrateStateDatabase(stateUrl);
+    for (const m of applied) log(`Applied state database migration ${m.name}`);
+    const demoNova = await startDemoNova(config, embedded, stateUrl, log);
+    const pool = new pg.Pool({ connectionString: stateUrl, max: 10 });
+    // An idle connection dropped by the server (restart, or the embedded one stopping on a signal
+    // before we close) must not crash the process; the next query reconnects or fails on its own.
+    pool.on('error', (e) => {
+      log(`State database connection lost: ${e.message}`);
+    });
+    return {
+      stateDb: {
+        kind: embedded ? 'embedded' : 'external',
+        displayUrl: redactUrl(stateUrl),
+        pool,
+        appliedMigrations: applied.map((m) => m.name),
+      },
+      demoNova,
+      stop: async () => {
+        await pool.end();
+        await embedded?.stop();
+      },
+    };
+  } catch (e) {
+    await embedded?.stop();
+    throw e;
+  }
+}
+
+async function startDemoNova(
+  config: Config,
+  embedded: RunningPostgres | undefined,
+  stateUrl: string,
+  log: Log,
+): Promise<Runtime['demoNova']> {
+  if (config.demo === 'off' || (config.demo === 'auto' && config.novaDbUrl)) return undefined;
+  const adminUrl = embedded?.adminUrl ?? stateUrl;
+  try {
+    if (await ensureDatabase(adminUrl, DEMO_NOVA_DATABASE)) {
+      log(`Created the empty demo Nova database "${DEMO_NOVA_DATABASE}"`);
+    }
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (config.demo === 'on') {
+      throw new Error(
+        `EUCA2NOVA_DEMO=on, but the demo Nova database could not be created: ${why}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    log(`No demo Nova database: ${why} (set EUCA2NOVA_DEMO=off to silence this)`);
+    return undefined;
+  }
+  return {
+    database: DEMO_NOVA_DATABASE,
+    url: embedded
+      ? embedded.urlFor(DEMO_NOVA_DATABASE)
+      : withDatabase(stateUrl, DEMO_NOVA_DATABASE),
+  };
+}

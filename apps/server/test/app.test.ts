@@ -1,0 +1,114 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@euca2nova/state/testing';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { startRuntime, type Runtime } from '../src/runtime.ts';
+
+const quiet = () => undefined;
+
+describe('the server on an external state database', async () => {
+  const db = await createTestDatabase();
+  const runtime = await startRuntime(
+    loadConfig({ DATABASE_URL: db.url, EUCA2NOVA_DEMO: 'off', LOG_LEVEL: 'silent' }),
+    quiet,
+  );
+  const webRoot = await mkdtemp(join(tmpdir(), 'euca2nova-web-'));
+  await writeFile(join(webRoot, 'index.html'), '<!doctype html><title>wizard</title>');
+  const app = await buildApp({ config: { logLevel: 'silent' }, runtime, webRoot });
+  app.get('/api/explode', () => {
+    throw new Error('password=hunter2 leaked from a driver');
+  });
+  afterAll(async () => {
+    await app.close();
+    await runtime.stop();
+    await rm(webRoot, { recursive: true, force: true });
+  });
+
+  it('migrated the state database at start', async () => {
+    expect(runtime.stateDb.kind).toBe('external');
+    expect(runtime.stateDb.appliedMigrations).toEqual(['0001_jobs']);
+    expect(runtime.stateDb.displayUrl).not.toContain(new URL(db.url).password);
+  });
+
+  it('reports healthy while the state database answers', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('describes the running stack on /api/status', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/status' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      stateDatabase: { kind: 'external', migrations: ['0001_jobs'] },
+      demo: { nova: null },
+    });
+  });
+
+  it('serves the wizard, with client-side routes falling back to index.html', async () => {
+    for (const url of ['/', '/some/wizard/step']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('<title>wizard</title>');
+    }
+  });
+
+  it('answers unknown API routes with a JSON 404', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: 'No route for GET /api/nothing-here', statusCode: 404 });
+  });
+
+  it('never returns the message of a server fault', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/explode' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('hunter2');
+    expect(res.json()).toEqual({ error: 'Internal Server Error', statusCode: 500 });
+  });
+});
+
+describe('the server when its state database is gone', () => {
+  it('reports unavailable on /healthz instead of crashing', async () => {
+    const pool = new pg.Pool({ connectionString: 'postgres://x:y@127.0.0.1:1/none' });
+    const runtime: Runtime = {
+      stateDb: { kind: 'external', displayUrl: '', pool, appliedMigrations: [] },
+      demoNova: undefined,
+      stop: () => pool.end(),
+    };
+    const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/healthz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ status: 'unavailable', reason: 'state database unreachable' });
+    } finally {
+      await app.close();
+      await runtime.stop();
+    }
+  });
+});
+
+describe('the server on embedded defaults', () => {
+  it('starts its own PostgreSQL, migrates it and creates the empty demo Nova database', async () => {
+    // mkdtemp makes a 0700 folder; a data folder made by hand (or by us) is 0755.
+    const dataDir = await mkdtemp(join(tmpdir(), 'euca2nova-defaults-'));
+    await chmod(dataDir, 0o755);
+    const runtime = await startRuntime(loadConfig({ EUCA2NOVA_DATA_DIR: dataDir }), quiet);
+    const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
+    try {
+      expect(runtime.stateDb.kind).toBe('embedded');
+      const res = await app.inject({ method: 'GET', url: '/api/status' });
+      expect(res.json()).toMatchObject({
+        stateDatabase: { kind: 'embedded', migrations: ['0001_jobs'] },
+        demo: { nova: { database: 'nova_demo', tables: 0 } },
+      });
+    } finally {
+      await app.close();
+      await runtime.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ConfigSchema, loadConfig } from '../src/config.ts';
+
+describe('configuration', () => {
+  it('runs on embedded defaults when nothing is set', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: '/srv/app/.euca2nova',
+      embeddedPgPort: 0,
+      logLevel: 'info',
+      demo: 'auto',
+      novaDbUrl: undefined,
+    });
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig(
+      {
+        PORT: '9000',
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgres://app:pw@db:5432/euca2nova',
+        EUCA2NOVA_DATA_DIR: '/var/lib/euca2nova',
+        EMBEDDED_PG_PORT: '5499',
+        LOG_LEVEL: 'debug',
+        EUCA2NOVA_DEMO: 'off',
+        NOVA_DB_URL: 'postgresql://nova:pw@nova-db/nova',
+      },
+      '/ignored',
+    );
+    expect(config.port).toBe(9000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.databaseUrl).toBe('postgres://app:pw@db:5432/euca2nova');
+    expect(config.dataDir).toBe('/var/lib/euca2nova');
+    expect(config.embeddedPgPort).toBe(5499);
+    expect(config.logLevel).toBe('debug');
+    expect(config.demo).toBe('off');
+    expect(config.novaDbUrl).toBe('postgresql://nova:pw@nova-db/nova');
+  });
+
+  it('refuses a wrong value with a message naming the variable and the value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(
+      'PORT must be a whole number between 1 and 65535 (got "eighty")',
+    );
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be a whole number/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/,
+    );
+  });
+
+  it('lists every wrong variable at once', () => {
+    try {
+      loadConfig({ PORT: '-1', EUCA2NOVA_DEMO: 'maybe', EMBEDDED_PG_PORT: 'x' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+        'EMBEDDED_PG_PORT',
+        'EUCA2NOVA_DEMO',
+        'PORT',
+      ]);
+    }
+  });
+
+  it('never echoes a database URL back, since it may hold a password', () => {
+    const attempt = () => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' });
+    expect(attempt).toThrow(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (got (hidden))',
+    );
+    expect(attempt).not.toThrow(/hunter2/);
+  });
+
+  it('documents exactly the variables it reads in .env.example', () => {
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const documented = [...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(Object.keys(ConfigSchema.shape).sort());
+  });
+});

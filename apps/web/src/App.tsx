@@ -1,0 +1,75 @@
+import {
+  Alert,
+  Code,
+  Card,
+  Container,
+  Group,
+  List,
+  Loader,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { statusQuery } from './api/status.ts';
+
+export function App() {
+  const status = useQuery(statusQuery);
+
+  return (
+    <Container size="md" py="xl">
+      <Stack gap="lg">
+        <header>
+          <Title order={1}>euca2nova</Title>
+          <Text c="gray.7">
+            Moves a whole Eucalyptus cloud into OpenStack Nova: users and their keys, images,
+            volumes, addresses, security groups, key pairs and instances, with every identifier
+            kept.
+          </Text>
+        </header>
+
+        {status.isPending && (
+          <Group>
+            <Loader size="sm" aria-label="Loading status" />
+            <Text>Checking the server…</Text>
+          </Group>
+        )}
+
+        {status.isError && (
+          <Alert color="red" title="The server did not answer" role="alert">
+            {status.error.message}. Check that euca2nova is running (npm start) and reload.
+          </Alert>
+        )}
+
+        {status.data && (
+          <Card withBorder component="section" aria-labelledby="stack-title">
+            <Title order={2} size="h3" id="stack-title">
+              The stack is running
+            </Title>
+            <List spacing="xs" mt="sm">
+              <List.Item>
+                State database: PostgreSQL {status.data.stateDatabase.serverVersion} (
+                {status.data.stateDatabase.kind}),{' '}
+                <span data-testid="migrations">
+                  schema migrations applied: {status.data.stateDatabase.migrations.join(', ')}
+                </span>
+              </List.Item>
+              <List.Item>
+                Demo Nova database:{' '}
+                {status.data.demo.nova ? (
+                  <>
+                    <Code>{status.data.demo.nova.database}</Code> ({status.data.demo.nova.tables}{' '}
+                    tables)
+                  </>
+                ) : (
+                  'not running'
+                )}
+              </List.Item>
+              <List.Item>euca2nova {status.data.version}</List.Item>
+            </List>
+          </Card>
+        )}
+      </Stack>
+    </Container>
+  );
+}

@@ -1,0 +1,40 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+
+test.describe('the stack on embedded defaults', () => {
+  test('the page shows the state database migrated and the empty demo Nova database', async ({
+    page,
+  }, testInfo) => {
+    await page.goto('/');
+    await expect(page.getByRole('heading', { level: 1, name: 'euca2nova' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'The stack is running' })).toBeVisible();
+    await expect(
+      page.getByText(/State database: PostgreSQL \d+(\.\d+)? \(embedded\)/),
+    ).toBeVisible();
+    await expect(page.getByTestId('migrations')).toHaveText(/0001_jobs/);
+    await expect(page.getByText('nova_demo')).toBeVisible();
+    await expect(page.getByText('(0 tables)')).toBeVisible();
+    await testInfo.attach('home', {
+      body: await page.screenshot({ fullPage: true }),
+      contentType: 'image/png',
+    });
+  });
+
+  test('a deep link is served by the wizard, not a 404', async ({ page }) => {
+    const response = await page.goto('/jobs/some-job');
+    expect(response?.status()).toBe(200);
+    await expect(page.getByRole('heading', { level: 1, name: 'euca2nova' })).toBeVisible();
+  });
+
+  test('the page has no serious or critical accessibility violation', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'The stack is running' })).toBeVisible();
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(
+      serious.map(
+        (v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+/** What `/api/status` answers: enough for the page to prove the stack runs, and nothing secret. */
+export const StatusSchema = z.object({
+  version: z.string(),
+  stateDatabase: z.object({
+    kind: z.enum(['embedded', 'external']),
+    serverVersion: z.string(),
+    migrations: z.array(z.string()),
+  }),
+  demo: z.object({
+    nova: z.object({ database: z.string(), tables: z.number().int() }).nullable(),
+  }),
+});
+export type Status = z.infer<typeof StatusSchema>;
