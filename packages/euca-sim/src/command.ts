@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { releaseEmbeddedPostgresSignalHandlers } from './controllerdb.ts';
 import type { Endpoint, FaultConfig } from './faults.ts';
 import {
   startSimulator,
@@ -230,7 +229,6 @@ export function createSimCommand(): Command {
         ...(flags.partSize !== undefined ? { partSize: flags.partSize } : {}),
       };
       const sim: RunningSimulator = await startSimulator(options);
-      releaseEmbeddedPostgresSignalHandlers();
       process.stdout.write(`${sim.eucarcLines().join('\n')}\n`);
       const s = sim.scenario;
       process.stderr.write(

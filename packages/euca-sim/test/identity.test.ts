@@ -7,7 +7,7 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -323,6 +323,7 @@ describe('controller database on a given PostgreSQL server', () => {
 describe('a reused --dir', () => {
   it('restarts on the same directory with another seed, its database re-populated', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'euca-sim-reuse-'));
+    chmodSync(dir, 0o755); // as an operator's folder is; mkdtemp makes it 0700
     try {
       const first = await startSimulator({
         port: 0,
