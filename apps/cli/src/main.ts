@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, VERSION, loadConfig, startServer } from '@euca2nova/server';
+import { createSimCommand } from '@euca2nova/euca-sim/command';
 import { createNovaCommand } from '@euca2nova/nova';
 
 /** Exit codes shared by every subcommand (the migrate command adds 3, 4 and 5). */
@@ -38,6 +39,7 @@ export function createProgram(): Command {
     });
 
   program.addCommand(createNovaCommand());
+  program.addCommand(createSimCommand());
 
   return program;
 }

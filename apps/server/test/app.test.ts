@@ -77,6 +77,7 @@ describe('the server when its state database is gone', () => {
     const runtime: Runtime = {
       stateDb: { kind: 'external', displayUrl: '', pool, appliedMigrations: [] },
       demoNova: undefined,
+      demoEucalyptus: undefined,
       stop: () => pool.end(),
     };
     const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
@@ -103,8 +104,18 @@ describe('the server on embedded defaults', () => {
       const res = await app.inject({ method: 'GET', url: '/api/status' });
       expect(res.json()).toMatchObject({
         stateDatabase: { kind: 'embedded', migrations: ['0001_jobs'] },
-        demo: { nova: { database: 'nova_demo', tables: 0 } },
+        demo: {
+          nova: { database: 'nova_demo', tables: 0 },
+          eucalyptus: { version: '3.4', users: 6 },
+        },
       });
+      // The demo Eucalyptus answers EC2 over HTTP, with its controller database on our server.
+      const sim = runtime.demoEucalyptus;
+      expect(sim?.urls.ec2).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/Eucalyptus$/);
+      const ec2 = await fetch(`${sim?.urls.ec2 ?? ''}?Action=DescribeRegions&Version=2013-08-15`);
+      expect(await ec2.text()).toContain('<Code>');
+      expect(sim?.controllerDb?.authUrl).toMatch(/\/demo_eucalyptus_auth$/);
+      expect(JSON.stringify(res.json())).not.toContain(sim?.admin.secretKey ?? 'no-key');
     } finally {
       await app.close();
       await runtime.stop();
