@@ -25,6 +25,8 @@ export interface Runtime {
     /** Migrations applied by this start (empty when the schema was already current). */
     appliedMigrations: string[];
   };
+  /** The Eucalyptus configured through EUCARC (endpoints and keys), when there is one. */
+  eucalyptus: Config['eucalyptus'];
   /** The demo Nova database, when the demo runs. */
   demoNova: { database: string; url: string } | undefined;
   /** The demo Eucalyptus (the simulator), when the demo runs. */
@@ -70,6 +72,7 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
         pool,
         appliedMigrations: applied.map((m) => m.name),
       },
+      eucalyptus: config.eucalyptus,
       demoNova,
       demoEucalyptus,
       stop: async () => {
@@ -119,14 +122,14 @@ async function startDemoNova(
 
 /**
  * The demo Eucalyptus: the simulator's `demo` cloud (3.4, MANAGED), its controller database beside
- * ours on the same server. `auto` starts it because nothing else can be configured yet.
+ * ours on the same server. `auto` starts it unless EUCARC names a real Eucalyptus.
  */
 async function startDemoEucalyptus(
   config: Config,
   adminUrl: string,
   log: Log,
 ): Promise<RunningSimulator | undefined> {
-  if (config.demo === 'off') return undefined;
+  if (config.demo === 'off' || (config.demo === 'auto' && config.eucalyptus)) return undefined;
   try {
     const sim = await startSimulator({
       port: 0,

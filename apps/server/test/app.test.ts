@@ -45,7 +45,8 @@ describe('the server on an external state database', async () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       stateDatabase: { kind: 'external', migrations: ['0001_jobs'] },
-      demo: { nova: null },
+      eucalyptus: null,
+      demo: { nova: null, eucalyptus: null },
     });
   });
 
@@ -76,6 +77,7 @@ describe('the server when its state database is gone', () => {
     const pool = new pg.Pool({ connectionString: 'postgres://x:y@127.0.0.1:1/none' });
     const runtime: Runtime = {
       stateDb: { kind: 'external', displayUrl: '', pool, appliedMigrations: [] },
+      eucalyptus: undefined,
       demoNova: undefined,
       demoEucalyptus: undefined,
       stop: () => pool.end(),
@@ -88,6 +90,38 @@ describe('the server when its state database is gone', () => {
     } finally {
       await app.close();
       await runtime.stop();
+    }
+  });
+});
+
+describe('the server pointed at a Eucalyptus through EUCARC', () => {
+  it('keeps the demo Eucalyptus off and reports the configured one, without its keys', async () => {
+    const db = await createTestDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'euca2nova-eucarc-'));
+    await writeFile(
+      join(dir, 'eucarc'),
+      "export EC2_URL=http://clc.example:8773/services/Eucalyptus\nexport EC2_ACCESS_KEY='AKID'\nexport EC2_SECRET_KEY='not-for-your-eyes'\n",
+    );
+    const runtime = await startRuntime(
+      loadConfig({ DATABASE_URL: db.url, EUCARC: join(dir, 'eucarc'), NOVA_DB_URL: db.url }),
+      quiet,
+    );
+    const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
+    try {
+      expect(runtime.demoEucalyptus).toBeUndefined();
+      const res = await app.inject({ method: 'GET', url: '/api/status' });
+      expect(res.json()).toMatchObject({
+        eucalyptus: {
+          ec2Url: 'http://clc.example:8773/services/Eucalyptus',
+          configuredBy: 'EUCARC',
+        },
+        demo: { nova: null, eucalyptus: null },
+      });
+      expect(res.body).not.toContain('not-for-your-eyes');
+    } finally {
+      await app.close();
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -65,6 +65,12 @@ export function App() {
                   'not running'
                 )}
               </List.Item>
+              {status.data.eucalyptus && (
+                <List.Item>
+                  Eucalyptus to migrate from: <Code>{status.data.eucalyptus.ec2Url}</Code> (from
+                  EUCARC)
+                </List.Item>
+              )}
               <List.Item>
                 Demo Eucalyptus:{' '}
                 {status.data.demo.eucalyptus ? (

@@ -40,6 +40,7 @@ function latencies(v: string): Partial<Record<Endpoint, number>> {
 interface SimFlags {
   port: number;
   host: string;
+  publicHost?: string;
   eucaVersion: '2.0' | '3.4';
   scenario: string;
   networkMode: NetworkMode;
@@ -75,6 +76,12 @@ export function createSimCommand(): Command {
         .argParser(int('port')),
     )
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .addOption(
+      new Option(
+        '--public-host <name>',
+        'host name written into the URLs and eucarc (default: the listening address)',
+      ),
+    )
     .addOption(
       new Option('--euca-version <version>', 'Eucalyptus release to emulate')
         .choices(['2.0', '3.4'])
@@ -199,6 +206,7 @@ export function createSimCommand(): Command {
       const options: SimulatorOptions = {
         port: flags.port,
         host: flags.host,
+        ...(flags.publicHost !== undefined ? { publicHost: flags.publicHost } : {}),
         eucaVersion: flags.eucaVersion,
         scenario: flags.scenario,
         networkMode: flags.networkMode,

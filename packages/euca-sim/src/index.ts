@@ -48,6 +48,11 @@ export interface SimulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * The host name written into its URLs and eucarc, as Eucalyptus writes the controller's public
+   * address (default: `host`, or 127.0.0.1 when listening on every interface).
+   */
+  publicHost?: string;
   /** Default 3.4. */
   eucaVersion?: EucaVersion;
   /** `demo` (default) or `scale:N`. */
@@ -357,7 +362,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (ownDir) await rm(dir, { recursive: true, force: true });
     throw e;
   }
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+  const shown = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  const base = `http://${shown.includes(':') ? `[${shown}]` : shown}:${server.port}`;
   const paths = servicePaths(version);
   urls.ec2 = `${base}${paths.ec2 ?? ''}`;
   urls.s3 = `${base}${paths.walrus ?? ''}`;

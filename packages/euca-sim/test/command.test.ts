@@ -24,6 +24,7 @@ describe('sim command', () => {
     const flags = cmd.options.map((o) => o.long);
     const expected = [
       '--port',
+      '--public-host',
       '--euca-version',
       '--scenario',
       '--network-mode',

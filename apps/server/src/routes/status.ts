@@ -19,6 +19,9 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
         serverVersion: version.rows[0]?.server_version ?? 'unknown',
         migrations: migrations.rows.map((r) => r.name),
       },
+      eucalyptus: app.runtime.eucalyptus?.ec2Url
+        ? { ec2Url: app.runtime.eucalyptus.ec2Url, configuredBy: 'EUCARC' as const }
+        : null,
       demo: {
         nova: await describeDemoNova(app.runtime.demoNova),
         eucalyptus: describeDemoEucalyptus(app.runtime.demoEucalyptus),

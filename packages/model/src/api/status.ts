@@ -8,6 +8,8 @@ export const StatusSchema = z.object({
     serverVersion: z.string(),
     migrations: z.array(z.string()),
   }),
+  /** The Eucalyptus configured through EUCARC, if any (its keys never leave the server). */
+  eucalyptus: z.object({ ec2Url: z.string(), configuredBy: z.literal('EUCARC') }).nullable(),
   demo: z.object({
     nova: z.object({ database: z.string(), tables: z.number().int() }).nullable(),
     /** The simulated Eucalyptus the demo runs; its keys stay in its eucarc, never here. */
