@@ -9,6 +9,7 @@ import type { Endpoint, FaultController } from './faults.ts';
 import type { SimReply, SimRequest } from './http.ts';
 import type { EucaVersion } from './scenario.ts';
 import { renderXml } from './xml.ts';
+import { s3Error } from './walrus.ts';
 
 export type Handler = (req: SimRequest) => SimReply | Promise<SimReply>;
 
@@ -76,17 +77,7 @@ function faultReply(
       kind === 'throttle'
         ? 'Please reduce your request rate.'
         : 'We encountered an internal error. Please try again.';
-    return {
-      status,
-      headers: { 'content-type': 'application/xml' },
-      body: renderXml('Error', {
-        Code: code,
-        Message: message,
-        Resource: resource,
-        RequestId: requestId,
-      }),
-      errorCode: code,
-    };
+    return s3Error(status, code, message, resource, requestId);
   }
   if (endpoint === 'euare') {
     const code =

@@ -30,7 +30,8 @@ export interface WalrusOptions {
 
 type CacheState = { state: 'assembling'; done: Promise<void> } | { state: 'cached' };
 
-function s3Error(
+/** The S3 error document Walrus answers with. */
+export function s3Error(
   status: number,
   code: string,
   message: string,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { redactUrl } from '@euca2nova/state';
 
 /**
  * An error in what the operator gave us (a wrong database, a wrong version, no rights, no space):
@@ -10,17 +11,6 @@ export class NovaTargetError extends Error {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-  }
-}
-
-/** A URL safe to print: the password is replaced. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '*****';
-    return u.toString();
-  } catch {
-    return '(unparseable database URL)';
   }
 }
 
@@ -42,7 +32,7 @@ export async function withClient<T>(
   } catch (e) {
     throw new NovaTargetError(
       'connect-failed',
-      `Cannot connect to the Nova database ${redactDatabaseUrl(url)}: ${(e as Error).message}`,
+      `Cannot connect to the Nova database ${redactUrl(url)}: ${(e as Error).message}`,
       { cause: e },
     );
   }

@@ -1,4 +1,4 @@
-export { NovaTargetError, redactDatabaseUrl, withClient } from './db.ts';
+export { NovaTargetError, withClient } from './db.ts';
 export type { Db } from './db.ts';
 export {
   BEXAR_SCHEMA,

@@ -6,8 +6,8 @@ import {
   BEXAR_TABLES,
   NOVA_REPOSITORY_ID,
   bexarTable,
+  columnSqlType,
   ident,
-  type BexarColumn,
 } from './schema.ts';
 
 export interface ColumnDifference {
@@ -39,21 +39,6 @@ export interface TargetState {
     readonly exists: boolean;
     readonly freeBytes: number | null;
   };
-}
-
-function expectedType(col: BexarColumn): string {
-  switch (col.type) {
-    case 'INTEGER':
-      return 'integer';
-    case 'VARCHAR':
-      return `character varying(${String(col.length ?? 255)})`;
-    case 'TEXT':
-      return 'text';
-    case 'TIMESTAMP':
-      return 'timestamp without time zone';
-    case 'BOOLEAN':
-      return 'boolean';
-  }
 }
 
 interface InfoColumn {
@@ -97,7 +82,7 @@ export async function inspectWithClient(client: pg.Client | pg.PoolClient): Prom
     const def = bexarTable(table);
     for (const col of def.columns) {
       const a = actual.get(col.name);
-      const exp = expectedType(col);
+      const exp = columnSqlType(col);
       if (a === undefined) {
         columnDifferences.push({
           table,

@@ -57,7 +57,8 @@ function isSerial(table: BexarTable, col: BexarColumn): boolean {
   return col.primary_key && pk.length === 1 && col.type === 'INTEGER';
 }
 
-function columnSqlType(col: BexarColumn): string {
+/** PostgreSQL's name for a column type of the reference schema, as information_schema shows it. */
+export function columnSqlType(col: BexarColumn): string {
   switch (col.type) {
     case 'INTEGER':
       return 'integer';
