@@ -164,14 +164,32 @@ async function stopOrphan(clusterDir: string, onLog: (line: string) => void): Pr
   );
 }
 
-/** Synchronous, because the `exit` event allows nothing else: a fast-shutdown signal. */
+const TERMINATING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Stops PostgreSQL when this process ends without stopping it. On `exit` (synchronous, so only a
+ * fast-shutdown signal fits). On a terminating signal only when nothing else listens for it: a
+ * caller with its own handler (the server, the CLI) closes us gracefully itself. Then the signal
+ * is raised again, so the process still dies of it.
+ */
 function stopOnExit(clusterDir: string): () => void {
-  const handler = () => {
+  const stopNow = () => {
     const pid = runningPostmaster(clusterDir);
     if (pid !== undefined) process.kill(pid, 'SIGINT');
   };
-  process.once('exit', handler);
-  return () => process.removeListener('exit', handler);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    stopNow();
+    forget();
+    process.kill(process.pid, signal);
+  };
+  const forget = () => {
+    process.removeListener('exit', stopNow);
+    for (const signal of TERMINATING_SIGNALS) process.removeListener(signal, onSignal);
+  };
+  process.once('exit', stopNow);
+  for (const signal of TERMINATING_SIGNALS) process.on(signal, onSignal);
+  return forget;
 }
 
 async function assertTraversableByOthers(dir: string): Promise<void> {

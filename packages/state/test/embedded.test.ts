@@ -85,6 +85,36 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
+  it('stops its PostgreSQL when its process is terminated by a signal nobody handles', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'euca2nova-embedded-'));
+    dirs.push(dataDir);
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        new URL('./fixtures/start-and-wait.ts', import.meta.url).pathname,
+        dataDir,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    for (let i = 0; i < 300 && !out.includes('ready'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const postmaster = Number(
+      readFileSync(join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' }); // it still died of the signal
+    for (let i = 0; i < 100 && isAlive(postmaster); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(postmaster)).toBe(false);
+  });
+
   it('listens on loopback only, with a password kept in a 0600 file', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'euca2nova-embedded-'));
     dirs.push(dataDir);
