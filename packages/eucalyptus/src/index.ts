@@ -1,0 +1,9 @@
+export {
+  ConfigFileError,
+  clampAddrsPerNet,
+  parseEucalyptusConf,
+  parseEucarc,
+  parseShellAssignments,
+  type Assignment,
+  type Eucarc,
+} from './config-files.ts';
