@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { HttpRequest } from '@smithy/protocol-http';
+import { authSchemeWith, dropSigV4Headers } from './common.ts';
 import type {
   AwsCredentialIdentity,
   HttpAuthScheme,
   HttpRequest as IHttpRequest,
   HttpSigner,
-  IdentityProviderConfig,
 } from '@smithy/types';
 
 /**
@@ -68,12 +68,7 @@ export class QuerySignatureV2Signer implements HttpSigner {
     const body = `${canonicalQueryV2(params)}&Signature=${rfc3986(signature)}`;
     signed.body = body;
     signed.headers['content-length'] = String(Buffer.byteLength(body));
-    // SigV4 leftovers the SDK may have set; Eucalyptus would try to verify them.
-    for (const name of Object.keys(signed.headers)) {
-      if (/^(authorization|x-amz-date|x-amz-security-token|x-amz-content-sha256)$/i.test(name)) {
-        Reflect.deleteProperty(signed.headers, name);
-      }
-    }
+    dropSigV4Headers(signed.headers, [/^x-amz-content-sha256$/]);
     return signed;
   }
 }
@@ -90,10 +85,5 @@ function hostOf(request: HttpRequest): string {
  * protocol client (EC2, IAM): same scheme id, same credentials, another signer.
  */
 export function querySignatureV2AuthScheme(signer = new QuerySignatureV2Signer()): HttpAuthScheme {
-  return {
-    schemeId: 'aws.auth#sigv4',
-    identityProvider: (config: IdentityProviderConfig) =>
-      config.getIdentityProvider('aws.auth#sigv4'),
-    signer,
-  };
+  return authSchemeWith(signer);
 }
