@@ -24,7 +24,8 @@ ENV NODE_ENV=production \
     EUCA2NOVA_DATA_DIR=/var/lib/euca2nova
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
-RUN mkdir -p /var/lib/euca2nova && chown node:node /var/lib/euca2nova
+# Named volumes start with the ownership of these folders, so the node user can write them.
+RUN mkdir -p /var/lib/euca2nova /srv/euca-sim && chown node:node /var/lib/euca2nova /srv/euca-sim
 USER node
 VOLUME ["/var/lib/euca2nova"]
 EXPOSE 8080

@@ -2,7 +2,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 
 test.describe('the stack on embedded defaults', () => {
-  test('the page shows the state database migrated and the empty demo Nova database', async ({
+  test('the page shows the state database migrated, the empty demo Nova database and the demo Eucalyptus', async ({
     page,
   }, testInfo) => {
     await page.goto('/');
@@ -14,6 +14,9 @@ test.describe('the stack on embedded defaults', () => {
     await expect(page.getByTestId('migrations')).toHaveText(/0001_jobs/);
     await expect(page.getByText('nova_demo')).toBeVisible();
     await expect(page.getByText('(0 tables)')).toBeVisible();
+    await expect(page.getByTestId('demo-eucalyptus')).toHaveText(
+      /^3\.4 at http:\/\/127\.0\.0\.1:\d+\/services\/Eucalyptus, 6 users, \d+ instances, \d+ images$/,
+    );
     await testInfo.attach('home', {
       body: await page.screenshot({ fullPage: true }),
       contentType: 'image/png',

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, VERSION, loadConfig, startServer } from '@euca2nova/server';
+import { createSimCommand } from '@euca2nova/euca-sim/command';
+import { createNovaCommand } from '@euca2nova/nova';
 
 /** Exit codes shared by every subcommand (the migrate command adds 3, 4 and 5). */
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
@@ -35,6 +37,9 @@ export function createProgram(): Command {
         process.once('SIGTERM', stop);
       });
     });
+
+  program.addCommand(createNovaCommand());
+  program.addCommand(createSimCommand());
 
   return program;
 }

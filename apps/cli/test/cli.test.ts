@@ -95,4 +95,33 @@ describe('the euca2nova command', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('runs the Eucalyptus simulator: eucarc lines on stdout, EC2 served, clean stop on SIGTERM', async () => {
+    const child = spawn(
+      join(ROOT, 'node_modules', '.bin', 'euca2nova'),
+      ['sim', '--port', '0', '--euca-version', '2.0', '--scenario', 'demo'],
+      { cwd: ROOT },
+    );
+    try {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      for (let i = 0; i < 300 && !/EC2_SECRET_KEY=.*\n/.test(out); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const ec2Url = /^export EC2_URL=(\S+)$/m.exec(out)?.[1];
+      expect(ec2Url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/Eucalyptus$/);
+      expect(out).toMatch(/^export EC2_ACCESS_KEY='?[A-Z0-9]{20}'?$/m);
+
+      // Unsigned, so Eucalyptus' error envelope comes back: proof it speaks EC2, not just HTTP.
+      const res = await fetch(`${ec2Url ?? ''}?Action=DescribeInstances&Version=2009-11-30`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(await res.text()).toMatch(/<Response><Errors><Error><Code>\w+<\/Code>/);
+
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

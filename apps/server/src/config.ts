@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEucarc, type Eucarc } from '@euca2nova/eucalyptus';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -49,6 +51,7 @@ export const ConfigSchema = z.object({
     .enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' })
     .default('auto'),
   NOVA_DB_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+  EUCARC: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
 });
 
 type RawConfig = z.infer<typeof ConfigSchema>;
@@ -68,6 +71,8 @@ export interface Config {
    */
   demo: RawConfig['EUCA2NOVA_DEMO'];
   novaDbUrl: string | undefined;
+  /** The Eucalyptus named by the EUCARC file, when one is configured. */
+  eucalyptus: (Eucarc & { eucarc: string }) | undefined;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +92,29 @@ export class ConfigError extends Error {
 
 /** Variables whose values must never be echoed back, even in an error about them. */
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NOVA_DB_URL']);
+
+function readEucarc(path: string): Eucarc & { eucarc: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([
+      {
+        variable: 'EUCARC',
+        problem: `names a file that cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+        value: JSON.stringify(path),
+      },
+    ]);
+  }
+  try {
+    return { ...parseEucarc(text, path), eucarc: path };
+  } catch (e) {
+    // The parser names the file and line and never echoes a key.
+    throw new ConfigError([
+      { variable: 'EUCARC', problem: `is not usable: ${(e as Error).message}` },
+    ]);
+  }
+}
 
 /** Reads and validates the configuration once; a wrong value throws a ConfigError naming it. */
 export function loadConfig(
@@ -122,5 +150,6 @@ export function loadConfig(
     logLevel: c.LOG_LEVEL,
     demo: c.EUCA2NOVA_DEMO,
     novaDbUrl: c.NOVA_DB_URL,
+    eucalyptus: c.EUCARC === undefined ? undefined : readEucarc(resolve(cwd, c.EUCARC)),
   };
 }

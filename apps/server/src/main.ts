@@ -12,6 +12,9 @@ try {
   process.stdout.write(
     `\neuca2nova is running at ${server.url}\n` +
       `State database: ${server.app.runtime.stateDb.kind} (${server.app.runtime.stateDb.displayUrl})\n` +
+      (server.app.runtime.demoEucalyptus
+        ? `Demo Eucalyptus ${server.app.runtime.demoEucalyptus.eucaVersion}: ${server.app.runtime.demoEucalyptus.urls.ec2} (its eucarc: ${server.app.runtime.demoEucalyptus.files.eucarc})\n`
+        : '') +
       'Open the address in a browser. Stop with Ctrl+C.\n\n',
   );
 } catch (e) {

@@ -8,6 +8,7 @@ import {
   withDatabase,
   type RunningPostgres,
 } from '@euca2nova/state';
+import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
 import type { Config } from './config.ts';
 
 /** Name of the state database on the embedded server. */
@@ -24,8 +25,12 @@ export interface Runtime {
     /** Migrations applied by this start (empty when the schema was already current). */
     appliedMigrations: string[];
   };
+  /** The Eucalyptus configured through EUCARC (endpoints and keys), when there is one. */
+  eucalyptus: Config['eucalyptus'];
   /** The demo Nova database, when the demo runs. */
   demoNova: { database: string; url: string } | undefined;
+  /** The demo Eucalyptus (the simulator), when the demo runs. */
+  demoEucalyptus: RunningSimulator | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
     const applied = await migrateStateDatabase(stateUrl);
     for (const m of applied) log(`Applied state database migration ${m.name}`);
     const demoNova = await startDemoNova(config, embedded, stateUrl, log);
+    const demoEucalyptus = await startDemoEucalyptus(config, embedded?.adminUrl ?? stateUrl, log);
     const pool = new pg.Pool({ connectionString: stateUrl, max: 10 });
     // An idle connection dropped by the server (restart, or the embedded one stopping on a signal
     // before we close) must not crash the process; the next query reconnects or fails on its own.
@@ -66,8 +72,11 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
         pool,
         appliedMigrations: applied.map((m) => m.name),
       },
+      eucalyptus: config.eucalyptus,
       demoNova,
+      demoEucalyptus,
       stop: async () => {
+        await demoEucalyptus?.close();
         await pool.end();
         await embedded?.stop();
       },
@@ -109,4 +118,39 @@ async function startDemoNova(
       ? embedded.urlFor(DEMO_NOVA_DATABASE)
       : withDatabase(stateUrl, DEMO_NOVA_DATABASE),
   };
+}
+
+/**
+ * The demo Eucalyptus: the simulator's `demo` cloud (3.4, MANAGED), its controller database beside
+ * ours on the same server. `auto` starts it unless EUCARC names a real Eucalyptus.
+ */
+async function startDemoEucalyptus(
+  config: Config,
+  adminUrl: string,
+  log: Log,
+): Promise<RunningSimulator | undefined> {
+  if (config.demo === 'off' || (config.demo === 'auto' && config.eucalyptus)) return undefined;
+  try {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      scenario: 'demo',
+      networkMode: 'MANAGED',
+      dir: join(config.dataDir, 'demo-eucalyptus'),
+      controllerDb: { url: adminUrl, databasePrefix: 'demo_' },
+    });
+    log(
+      `Started the demo Eucalyptus ${sim.eucaVersion} at ${sim.urls.ec2} (eucarc: ${sim.files.eucarc})`,
+    );
+    return sim;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (config.demo === 'on') {
+      throw new Error(`EUCA2NOVA_DEMO=on, but the demo Eucalyptus could not start: ${why}`, {
+        cause: e,
+      });
+    }
+    log(`No demo Eucalyptus: ${why} (set EUCA2NOVA_DEMO=off to silence this)`);
+    return undefined;
+  }
 }

@@ -45,7 +45,8 @@ describe('the server on an external state database', async () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       stateDatabase: { kind: 'external', migrations: ['0001_jobs'] },
-      demo: { nova: null },
+      eucalyptus: null,
+      demo: { nova: null, eucalyptus: null },
     });
   });
 
@@ -76,7 +77,9 @@ describe('the server when its state database is gone', () => {
     const pool = new pg.Pool({ connectionString: 'postgres://x:y@127.0.0.1:1/none' });
     const runtime: Runtime = {
       stateDb: { kind: 'external', displayUrl: '', pool, appliedMigrations: [] },
+      eucalyptus: undefined,
       demoNova: undefined,
+      demoEucalyptus: undefined,
       stop: () => pool.end(),
     };
     const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
@@ -87,6 +90,38 @@ describe('the server when its state database is gone', () => {
     } finally {
       await app.close();
       await runtime.stop();
+    }
+  });
+});
+
+describe('the server pointed at a Eucalyptus through EUCARC', () => {
+  it('keeps the demo Eucalyptus off and reports the configured one, without its keys', async () => {
+    const db = await createTestDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'euca2nova-eucarc-'));
+    await writeFile(
+      join(dir, 'eucarc'),
+      "export EC2_URL=http://clc.example:8773/services/Eucalyptus\nexport EC2_ACCESS_KEY='AKID'\nexport EC2_SECRET_KEY='not-for-your-eyes'\n",
+    );
+    const runtime = await startRuntime(
+      loadConfig({ DATABASE_URL: db.url, EUCARC: join(dir, 'eucarc'), NOVA_DB_URL: db.url }),
+      quiet,
+    );
+    const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
+    try {
+      expect(runtime.demoEucalyptus).toBeUndefined();
+      const res = await app.inject({ method: 'GET', url: '/api/status' });
+      expect(res.json()).toMatchObject({
+        eucalyptus: {
+          ec2Url: 'http://clc.example:8773/services/Eucalyptus',
+          configuredBy: 'EUCARC',
+        },
+        demo: { nova: null, eucalyptus: null },
+      });
+      expect(res.body).not.toContain('not-for-your-eyes');
+    } finally {
+      await app.close();
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
@@ -103,8 +138,18 @@ describe('the server on embedded defaults', () => {
       const res = await app.inject({ method: 'GET', url: '/api/status' });
       expect(res.json()).toMatchObject({
         stateDatabase: { kind: 'embedded', migrations: ['0001_jobs'] },
-        demo: { nova: { database: 'nova_demo', tables: 0 } },
+        demo: {
+          nova: { database: 'nova_demo', tables: 0 },
+          eucalyptus: { version: '3.4', users: 6 },
+        },
       });
+      // The demo Eucalyptus answers EC2 over HTTP, with its controller database on our server.
+      const sim = runtime.demoEucalyptus;
+      expect(sim?.urls.ec2).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/Eucalyptus$/);
+      const ec2 = await fetch(`${sim?.urls.ec2 ?? ''}?Action=DescribeRegions&Version=2013-08-15`);
+      expect(await ec2.text()).toContain('<Code>');
+      expect(sim?.controllerDb?.authUrl).toMatch(/\/demo_eucalyptus_auth$/);
+      expect(JSON.stringify(res.json())).not.toContain(sim?.admin.secretKey ?? 'no-key');
     } finally {
       await app.close();
       await runtime.stop();

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ConfigSchema, loadConfig } from '../src/config.ts';
 
@@ -14,6 +16,7 @@ describe('configuration', () => {
       logLevel: 'info',
       demo: 'auto',
       novaDbUrl: undefined,
+      eucalyptus: undefined,
     });
   });
 
@@ -77,5 +80,34 @@ describe('configuration', () => {
     const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
     const documented = [...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
     expect(documented).toEqual(Object.keys(ConfigSchema.shape).sort());
+  });
+
+  it('reads the Eucalyptus to migrate from out of the EUCARC file, relative to the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'euca2nova-eucarc-'));
+    writeFileSync(
+      join(dir, 'eucarc'),
+      "export EC2_URL=http://clc:8773/services/Eucalyptus\nexport EC2_ACCESS_KEY='AKID'\nexport EC2_SECRET_KEY='s3cr3t'\n",
+    );
+    const config = loadConfig({ EUCARC: 'eucarc' }, dir);
+    expect(config.eucalyptus).toEqual({
+      eucarc: join(dir, 'eucarc'),
+      ec2Url: 'http://clc:8773/services/Eucalyptus',
+      accessKey: 'AKID',
+      secretKey: 's3cr3t',
+    });
+  });
+
+  it('refuses an EUCARC that cannot be read or parsed, naming it and never echoing a key', () => {
+    expect(() => loadConfig({ EUCARC: '/nonexistent/eucarc' })).toThrow(
+      'EUCARC names a file that cannot be read (ENOENT) (got "/nonexistent/eucarc")',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'euca2nova-eucarc-'));
+    writeFileSync(
+      join(dir, 'eucarc'),
+      "export EC2_URL=http://clc:8773/x\nexport EC2_SECRET_KEY='half\n",
+    );
+    const attempt = () => loadConfig({ EUCARC: join(dir, 'eucarc') });
+    expect(attempt).toThrow(/EUCARC is not usable: .*eucarc, line 2: unterminated ' quote/);
+    expect(attempt).not.toThrow(/half/);
   });
 });

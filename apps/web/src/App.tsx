@@ -65,6 +65,26 @@ export function App() {
                   'not running'
                 )}
               </List.Item>
+              {status.data.eucalyptus && (
+                <List.Item>
+                  Eucalyptus to migrate from: <Code>{status.data.eucalyptus.ec2Url}</Code> (from
+                  EUCARC)
+                </List.Item>
+              )}
+              <List.Item>
+                Demo Eucalyptus:{' '}
+                {status.data.demo.eucalyptus ? (
+                  <span data-testid="demo-eucalyptus">
+                    {status.data.demo.eucalyptus.version} at{' '}
+                    <Code>{status.data.demo.eucalyptus.ec2Url}</Code>,{' '}
+                    {status.data.demo.eucalyptus.users} users,{' '}
+                    {status.data.demo.eucalyptus.instances} instances,{' '}
+                    {status.data.demo.eucalyptus.images} images
+                  </span>
+                ) : (
+                  'not running'
+                )}
+              </List.Item>
               <List.Item>euca2nova {status.data.version}</List.Item>
             </List>
           </Card>

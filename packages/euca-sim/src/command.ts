@@ -1,7 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { releaseEmbeddedPostgresSignalHandlers } from './controllerdb.ts';
 import type { Endpoint, FaultConfig } from './faults.ts';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from './index.ts';
+import {
+  startSimulator,
+  type RequestLogEntry,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from './index.ts';
 import { NETWORK_MODES, type NetworkMode } from './scenario.ts';
 
 function int(name: string, min = 0) {
@@ -23,9 +27,9 @@ function latencies(v: string): Partial<Record<Endpoint, number>> {
   const out: Partial<Record<Endpoint, number>> = {};
   for (const part of v.split(',')) {
     const [k = '', ms = ''] = part.split('=');
-    if (!['ec2', 'walrus', 'euare', 'accounts'].includes(k) || !(Number(ms) >= 0)) {
+    if (!['ec2', 'walrus', 'euare', 'accounts', 'properties'].includes(k) || !(Number(ms) >= 0)) {
       throw new InvalidArgumentError(
-        'expected ENDPOINT=MS[,…] with ENDPOINT one of ec2, walrus, euare, accounts',
+        'expected ENDPOINT=MS[,…] with ENDPOINT one of ec2, walrus, euare, accounts, properties',
       );
     }
     out[k as Endpoint] = Number(ms);
@@ -36,6 +40,7 @@ function latencies(v: string): Partial<Record<Endpoint, number>> {
 interface SimFlags {
   port: number;
   host: string;
+  publicHost?: string;
   eucaVersion: '2.0' | '3.4';
   scenario: string;
   networkMode: NetworkMode;
@@ -45,11 +50,15 @@ interface SimFlags {
   partSize?: number;
   assemblyMs: number;
   control?: boolean;
+  verbose?: boolean;
   controllerDb: string;
+  controllerDbPrefix?: string;
   latency?: Partial<Record<Endpoint, number>>;
   errorRate?: number;
   throttleRate?: number;
   resetAfterBytes?: number;
+  resetCount?: number;
+  errorCount?: number;
   slowBody?: number;
   assemblyFailure?: boolean;
   assemblyTimeoutMs?: number;
@@ -67,6 +76,12 @@ export function createSimCommand(): Command {
         .argParser(int('port')),
     )
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .addOption(
+      new Option(
+        '--public-host <name>',
+        'host name written into the URLs and eucarc (default: the listening address)',
+      ),
+    )
     .addOption(
       new Option('--euca-version <version>', 'Eucalyptus release to emulate')
         .choices(['2.0', '3.4'])
@@ -112,12 +127,19 @@ export function createSimCommand(): Command {
         .default(2000)
         .argParser(int('assembly time')),
     )
+    .addOption(new Option('--verbose', 'log every request to stderr'))
     .addOption(new Option('--control', 'serve the test-only control endpoint under /__sim/'))
     .addOption(
       new Option(
         '--controller-db <url>',
         '3.4: "embedded", "none", or a PostgreSQL URL for the controller database',
       ).default('embedded'),
+    )
+    .addOption(
+      new Option(
+        '--controller-db-prefix <prefix>',
+        'prefix of the context databases on a given PostgreSQL server',
+      ),
     )
     .addOption(
       new Option('--latency <spec>', 'per-endpoint latency, e.g. ec2=100,walrus=20').argParser(
@@ -142,6 +164,16 @@ export function createSimCommand(): Command {
       ).argParser(int('reset-after-bytes')),
     )
     .addOption(
+      new Option('--reset-count <n>', 'cut only the first n Walrus bodies').argParser(
+        int('reset-count'),
+      ),
+    )
+    .addOption(
+      new Option('--error-count <n>', 'answer the first n requests with 500/503').argParser(
+        int('error-count'),
+      ),
+    )
+    .addOption(
       new Option('--slow-body <bytesPerSec>', 'send Walrus bodies at most this fast').argParser(
         int('slow-body', 1),
       ),
@@ -163,6 +195,8 @@ export function createSimCommand(): Command {
         ...(flags.errorRate !== undefined ? { errorRate: flags.errorRate } : {}),
         ...(flags.throttleRate !== undefined ? { throttleRate: flags.throttleRate } : {}),
         ...(flags.resetAfterBytes !== undefined ? { resetAfterBytes: flags.resetAfterBytes } : {}),
+        ...(flags.resetCount !== undefined ? { resetCount: flags.resetCount } : {}),
+        ...(flags.errorCount !== undefined ? { errorCount: flags.errorCount } : {}),
         ...(flags.slowBody !== undefined ? { slowBodyBytesPerSec: flags.slowBody } : {}),
         ...(flags.assemblyFailure === true ? { assemblyFailure: true } : {}),
         ...(flags.assemblyTimeoutMs !== undefined
@@ -172,6 +206,7 @@ export function createSimCommand(): Command {
       const options: SimulatorOptions = {
         port: flags.port,
         host: flags.host,
+        ...(flags.publicHost !== undefined ? { publicHost: flags.publicHost } : {}),
         eucaVersion: flags.eucaVersion,
         scenario: flags.scenario,
         networkMode: flags.networkMode,
@@ -179,16 +214,29 @@ export function createSimCommand(): Command {
         assemblyMs: flags.assemblyMs,
         faults,
         control: flags.control === true,
+        ...(flags.verbose === true
+          ? {
+              onRequest: (e: RequestLogEntry) => {
+                process.stderr.write(
+                  `${new Date().toISOString()} ${e.method} ${e.path} ${e.action ?? '-'} ${String(e.status)}${e.errorCode !== undefined ? ` ${e.errorCode}` : ''} ${String(e.ms)}ms\n`,
+                );
+              },
+            }
+          : {}),
         controllerDb:
           flags.controllerDb === 'embedded' || flags.controllerDb === 'none'
             ? flags.controllerDb
-            : { url: flags.controllerDb },
+            : {
+                url: flags.controllerDb,
+                ...(flags.controllerDbPrefix !== undefined
+                  ? { databasePrefix: flags.controllerDbPrefix }
+                  : {}),
+              },
         ...(flags.dir !== undefined ? { dir: flags.dir } : {}),
         ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
         ...(flags.partSize !== undefined ? { partSize: flags.partSize } : {}),
       };
       const sim: RunningSimulator = await startSimulator(options);
-      releaseEmbeddedPostgresSignalHandlers();
       process.stdout.write(`${sim.eucarcLines().join('\n')}\n`);
       const s = sim.scenario;
       process.stderr.write(

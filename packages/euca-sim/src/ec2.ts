@@ -1,5 +1,6 @@
 import { verifyQueryRequest } from './auth.ts';
 import {
+  groupOf,
   ownerFullName,
   ownerId,
   ownersMatching,
@@ -97,7 +98,7 @@ const STATE_CODE: Record<string, number> = {
 
 function instanceItem(call: Call, inst: SimInstance): XmlNode {
   const v34 = call.env.version !== '2.0';
-  const attached = call.env.scenario.volumes.filter((v) => v.attachment?.instanceId === inst.id);
+  const attached = call.env.volumesByInstance.get(inst.id) ?? [];
   const pub = inst.state === 'running' ? (inst.publicIp ?? inst.privateIp) : inst.privateIp;
   return {
     instanceId: inst.id,
@@ -161,9 +162,7 @@ function describeInstances(call: Call): XmlNode {
       groupSet: itemSet(
         first.groups.map((g) => {
           if (!v34) return { groupId: g };
-          const sg = call.env.scenario.securityGroups.find(
-            (x) => x.owner === first.owner && x.name === g,
-          );
+          const sg = groupOf(call.env, first.owner, g);
           return { groupId: sg?.id ?? g, groupName: g };
         }),
       ),
@@ -203,10 +202,14 @@ function imageItem(call: Call, img: SimImage): XmlNode {
 }
 
 function describeImages(call: Call): XmlNode {
-  const { ids: wanted } = ids(call, 'ImageId');
+  const { ids: wanted, verbose } = ids(call, 'ImageId');
   const owners = listParam(call.params, 'Owner');
   const execBy = listParam(call.params, 'ExecutableBy');
-  let imgs = byIds(call.env.scenario.images, wanted);
+  // Images in other states (deregistered) show only to an admin with `verbose` (3.4); 2.0 never lists them.
+  const allStates = call.isAdmin && verbose && call.env.version !== '2.0';
+  let imgs = byIds(call.env.scenario.images, wanted).filter(
+    (i) => allStates || i.state === 'available',
+  );
   if (owners.length > 0) {
     const set = new Set<string>();
     for (const o of owners) {
@@ -375,9 +378,7 @@ function ruleItem(call: Call, r: SimRule): XmlNode {
     toPort: r.toPort,
     groups: itemSet(
       r.groups.map((g) => {
-        const target = call.env.scenario.securityGroups.find(
-          (x) => x.owner === g.owner && x.name === g.groupName,
-        );
+        const target = groupOf(call.env, g.owner, g.groupName);
         return {
           userId: ownerId(call.env, g.owner),
           groupName: g.groupName,

@@ -1,4 +1,4 @@
-import type { EucaVersion, Scenario, SimUser } from './scenario.ts';
+import type { EucaVersion, Scenario, SimSecurityGroup, SimUser, SimVolume } from './scenario.ts';
 
 export interface SimUrls {
   ec2: string;
@@ -16,6 +16,10 @@ export interface SimEnv {
   urls: SimUrls;
   userByAccessKey: Map<string, SimUser>;
   userByName: Map<string, SimUser>;
+  /** Volumes attached to each instance. */
+  volumesByInstance: Map<string, SimVolume[]>;
+  /** Security groups by `owner\u0000name`. */
+  groupByOwnerName: Map<string, SimSecurityGroup>;
 }
 
 export function createEnv(scenario: Scenario, urls: SimUrls): SimEnv {
@@ -25,6 +29,8 @@ export function createEnv(scenario: Scenario, urls: SimUrls): SimEnv {
     urls,
     userByAccessKey: new Map(scenario.users.map((u) => [u.accessKey, u])),
     userByName: new Map(scenario.users.map((u) => [u.name, u])),
+    volumesByInstance: volumesByInstance(scenario.volumes),
+    groupByOwnerName: new Map(scenario.securityGroups.map((g) => [`${g.owner}\u0000${g.name}`, g])),
   };
 }
 
@@ -64,4 +70,19 @@ export function ownersMatching(env: SimEnv, written: string): Set<string> {
       out.add(u.name);
   }
   return out;
+}
+
+function volumesByInstance(volumes: SimVolume[]): Map<string, SimVolume[]> {
+  const out = new Map<string, SimVolume[]>();
+  for (const v of volumes) {
+    if (!v.attachment) continue;
+    const list = out.get(v.attachment.instanceId) ?? [];
+    list.push(v);
+    out.set(v.attachment.instanceId, list);
+  }
+  return out;
+}
+
+export function groupOf(env: SimEnv, owner: string, name: string): SimSecurityGroup | undefined {
+  return env.groupByOwnerName.get(`${owner}\u0000${name}`);
 }

@@ -71,6 +71,141 @@ export function handleAccounts(env: SimEnv, req: SimRequest): SimReply {
   );
 }
 
+/**
+ * `/services/Properties` (`DescribeProperties`, `Version=eucalyptus`, admin only). 3.x exposes the CC's
+ * network settings as read-only `<partition>.cluster.*` properties; 2.0 has nothing network-related.
+ */
+export function handleProperties(env: SimEnv, req: SimRequest): SimReply {
+  const auth = verifyQueryRequest(req, (k) => secretFor(env, k), env.version !== '2.0');
+  if (!auth.ok) return ec2ErrorReply(req.requestId, 'AuthFailure', auth.message, 400);
+  const caller = env.userByAccessKey.get(auth.accessKey);
+  if (!caller?.isAdmin) return { status: 403, headers: { 'content-type': 'text/plain' }, body: '' };
+  const action = req.params.get('Action') ?? '';
+  if (action !== 'DescribeProperties') {
+    return ec2ErrorReply(
+      req.requestId,
+      'InvalidAction',
+      `The action ${action || '(none)'} is not valid for this web service.`,
+    );
+  }
+  const wanted = [
+    ...listParam(req.params, 'Property'),
+    ...listParam(req.params, 'Properties.member'),
+  ];
+  const props = systemProperties(env).filter(
+    (p) => wanted.length === 0 || wanted.some((w) => p.name === w || p.name.startsWith(`${w}.`)),
+  );
+  return xmlReply(
+    200,
+    renderXml(
+      'DescribePropertiesResponse',
+      {
+        requestId: req.requestId,
+        properties: itemSet(
+          props.map((p) => ({
+            name: p.name,
+            value: p.value,
+            description: p.description,
+            defaultValue: p.value,
+            readOnly: p.readOnly,
+          })),
+        ),
+      },
+      MSGS_NS,
+    ),
+  );
+}
+
+interface Property {
+  name: string;
+  value: string;
+  description: string;
+  readOnly: boolean;
+}
+
+function systemProperties(env: SimEnv): Property[] {
+  const s = env.scenario;
+  const out: Property[] = [
+    {
+      name: 'walrus.storagemaxcachesizeinmb',
+      value: '30720',
+      description: 'Maximum size of the image cache (MB)',
+      readOnly: false,
+    },
+    {
+      name: 'walrus.storagemaxbucketsizeinmb',
+      value: '5120',
+      description: 'Maximum size per bucket (MB)',
+      readOnly: false,
+    },
+  ];
+  if (env.version === '2.0') return out;
+  const c = s.network.conf;
+  const managed = s.networkMode === 'MANAGED' || s.networkMode === 'MANAGED-NOVLAN';
+  out.push(
+    {
+      name: 'cloud.network.global_min_network_tag',
+      value: '1',
+      description: 'Global minimum network tag',
+      readOnly: false,
+    },
+    {
+      name: 'cloud.network.global_max_network_tag',
+      value: '4096',
+      description: 'Global maximum network tag',
+      readOnly: false,
+    },
+    {
+      name: 'cloud.network.min_network_index',
+      value: '2',
+      description: 'Minimum network index',
+      readOnly: false,
+    },
+    {
+      name: 'cloud.network.max_network_index',
+      value: '4096',
+      description: 'Maximum network index',
+      readOnly: false,
+    },
+  );
+  for (const z of s.zones) {
+    const p = (k: string, value: string, description: string): void => {
+      out.push({ name: `${z.name}.cluster.${k}`, value, description, readOnly: true });
+    };
+    p('networkmode', s.networkMode, 'Currently configured network mode');
+    p(
+      'usenetworktags',
+      String(s.networkMode === 'MANAGED'),
+      'Indicates whether vlans are in use or not',
+    );
+    p('minnetworktag', managed ? '2' : '0', 'Minimum vlan tag to use');
+    p('maxnetworktag', managed ? '4095' : '0', 'Maximum vlan tag to use');
+    p('minnetworkindex', managed ? '9' : '0', 'Minimum network index');
+    p(
+      'maxnetworkindex',
+      managed ? String(Number(c['VNET_ADDRSPERNET'] ?? '0') - 2) : '0',
+      'Maximum network index',
+    );
+    p(
+      'addressespernetwork',
+      c['VNET_ADDRSPERNET'] ?? '0',
+      'Number of total addresses per network (including unusable)',
+    );
+    p(
+      'vnetsubnet',
+      c['VNET_SUBNET'] ?? '',
+      'IP subnet used by the cluster virtual private networking',
+    );
+    p(
+      'vnetnetmask',
+      c['VNET_NETMASK'] ?? '',
+      'Netmask used by the cluster virtual private networking',
+    );
+    p('vnettype', 'ipv4', 'Type of cluster virtual private networking');
+  }
+  return out;
+}
+
 class IamError extends Error {
   constructor(
     readonly status: number,

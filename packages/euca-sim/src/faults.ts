@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { Rng } from './rand.ts';
 
-export type Endpoint = 'ec2' | 'walrus' | 'euare' | 'accounts';
+export type Endpoint = 'ec2' | 'walrus' | 'euare' | 'accounts' | 'properties';
 
 /** Faults to inject. All are off by default; rates are fractions of requests in [0, 1]. */
 export interface FaultConfig {
@@ -13,8 +13,12 @@ export interface FaultConfig {
   throttleRate?: number;
   /** Endpoints the error and throttle rates apply to (all when absent). */
   endpoints?: Endpoint[];
+  /** Answer the next N requests (to the `endpoints`) with a server error, then heal: deterministic drills. */
+  errorCount?: number;
   /** Walrus object bodies: reset the connection after this many bytes of body. */
   resetAfterBytes?: number;
+  /** Cut only this many bodies, then heal (every body when absent). */
+  resetCount?: number;
   /** Walrus object bodies: send at most this many bytes per second. */
   slowBodyBytesPerSec?: number;
   /** GetDecryptedImage: the assembly fails once `assemblyTimeoutMs` has passed (404 NoSuchEntity, "caching failure"). */
@@ -67,7 +71,9 @@ export class FaultController {
       this.injected.throttle++;
       return 'throttle';
     }
-    if ((c.errorRate ?? 0) > 0 && this.rng.next() < (c.errorRate ?? 0)) {
+    const counted = (c.errorCount ?? 0) > 0;
+    if (counted) c.errorCount = (c.errorCount ?? 1) - 1;
+    if (counted || ((c.errorRate ?? 0) > 0 && this.rng.next() < (c.errorRate ?? 0))) {
       this.flip = !this.flip;
       if (this.flip) {
         this.injected.error500++;
@@ -81,7 +87,10 @@ export class FaultController {
 
   /** A transform for a Walrus body that slows it and/or cuts the connection after N bytes. */
   bodyTransform(onReset: () => void): Transform | undefined {
-    const { resetAfterBytes, slowBodyBytesPerSec } = this.config;
+    const c = this.config;
+    const { slowBodyBytesPerSec } = c;
+    const resetAfterBytes =
+      c.resetCount === undefined || c.resetCount > 0 ? c.resetAfterBytes : undefined;
     if (resetAfterBytes === undefined && slowBodyBytesPerSec === undefined) return undefined;
     let sent = 0;
     const started = Date.now();
@@ -94,6 +103,7 @@ export class FaultController {
           sent += out.length;
           this.push(out);
           injected.reset++;
+          if (c.resetCount !== undefined) c.resetCount--;
           // Let the partial chunk reach the socket, then cut the connection.
           setTimeout(onReset, 20);
           return;
@@ -128,7 +138,7 @@ function nonNegative(v: unknown, name: string): number | undefined {
   return v;
 }
 
-const ENDPOINTS: readonly Endpoint[] = ['ec2', 'walrus', 'euare', 'accounts'];
+const ENDPOINTS: readonly Endpoint[] = ['ec2', 'walrus', 'euare', 'accounts', 'properties'];
 
 /** Check an untrusted fault configuration (from flags or the control endpoint). */
 export function validateFaults(input: unknown): FaultConfig {
@@ -140,6 +150,8 @@ export function validateFaults(input: unknown): FaultConfig {
     'throttleRate',
     'endpoints',
     'resetAfterBytes',
+    'errorCount',
+    'resetCount',
     'slowBodyBytesPerSec',
     'assemblyFailure',
     'assemblyTimeoutMs',
@@ -169,6 +181,10 @@ export function validateFaults(input: unknown): FaultConfig {
     }
     out.endpoints = o['endpoints'] as Endpoint[];
   }
+  const ec = nonNegative(o['errorCount'], 'errorCount');
+  if (ec !== undefined) out.errorCount = Math.floor(ec);
+  const rc = nonNegative(o['resetCount'], 'resetCount');
+  if (rc !== undefined) out.resetCount = Math.floor(rc);
   const rb = nonNegative(o['resetAfterBytes'], 'resetAfterBytes');
   if (rb !== undefined) out.resetAfterBytes = rb;
   const sb = nonNegative(o['slowBodyBytesPerSec'], 'slowBodyBytesPerSec');

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash, type KeyObject } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Bundle } from './bundle.ts';
@@ -7,13 +8,13 @@ import { imageKey, imageSha256 } from './content.ts';
 import { startControllerDb, type ControllerDb } from './controllerdb.ts';
 import { handleEc2 } from './ec2.ts';
 import { createEnv } from './env.ts';
-import { handleAccounts, handleEuare } from './euare.ts';
+import { handleAccounts, handleEuare, handleProperties } from './euare.ts';
 import { FaultController, validateFaults, type FaultConfig } from './faults.ts';
 import type { SimReply, SimRequest } from './http.ts';
 import { renderEucalyptusConf } from './network.ts';
-import { selfSignedCertificate, seededRsaKeyPair } from './rsa.ts';
+import { issuedCertificate, selfSignedCertificate, seededRsaKeyPair } from './rsa.ts';
 import { generateScenario, type EucaVersion, type NetworkMode, type Scenario } from './scenario.ts';
-import { servicePaths, startHttpServer } from './server.ts';
+import { servicePaths, startHttpServer, type RequestLogEntry } from './server.ts';
 import { Walrus } from './walrus.ts';
 
 export type { EucaVersion, NetworkMode, Scenario } from './scenario.ts';
@@ -36,6 +37,7 @@ export type {
   InstanceState,
 } from './scenario.ts';
 export type { FaultConfig, Endpoint } from './faults.ts';
+export type { RequestLogEntry } from './server.ts';
 export type { Bundle, BundleObject } from './bundle.ts';
 export { NETWORK_MODES, generateScenario } from './scenario.ts';
 export { signQueryV2, signS3V2 } from './auth.ts';
@@ -46,6 +48,11 @@ export interface SimulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * The host name written into its URLs and eucarc, as Eucalyptus writes the controller's public
+   * address (default: `host`, or 127.0.0.1 when listening on every interface).
+   */
+  publicHost?: string;
   /** Default 3.4. */
   eucaVersion?: EucaVersion;
   /** `demo` (default) or `scale:N`. */
@@ -64,10 +71,15 @@ export interface SimulatorOptions {
   assemblyMs?: number;
   /** Faults active from the start. */
   faults?: FaultConfig;
+  /** Called for every answered request (the command's `--verbose` prints these). */
+  onRequest?: (entry: RequestLogEntry) => void;
   /** Serve the test-only control endpoint under `/__sim/` (default false). */
   control?: boolean;
-  /** 3.4 only: `embedded` (default) starts a PostgreSQL under `dir`; a URL uses that server; `none` skips it. */
-  controllerDb?: 'embedded' | 'none' | { url: string };
+  /**
+   * 3.4 only: `embedded` (default) starts a PostgreSQL under `dir`; `{ url }` uses that server (its
+   * `<prefix>eucalyptus_auth` and `<prefix>eucalyptus_cloud` databases are dropped and re-created); `none` skips it.
+   */
+  controllerDb?: 'embedded' | 'none' | { url: string; databasePrefix?: string };
 }
 
 export interface SimulatorFiles {
@@ -83,7 +95,14 @@ export interface SimulatorFiles {
 export interface RunningSimulator {
   eucaVersion: EucaVersion;
   port: number;
-  urls: { ec2: string; s3: string; accounts: string; euare?: string; control?: string };
+  urls: {
+    ec2: string;
+    s3: string;
+    accounts: string;
+    properties: string;
+    euare?: string;
+    control?: string;
+  };
   admin: { userName: string; accessKey: string; secretKey: string; accountNumber: string };
   files: SimulatorFiles;
   /** 3.4: the cloud controller database (`eucalyptus_auth`, `eucalyptus_cloud`). */
@@ -105,17 +124,36 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
+/**
+ * The admin's eucarc, shaped like the one in a Eucalyptus credentials zip (2.0 / 3.x), with the key
+ * files it names written beside it.
+ */
 function eucarcText(
   sim: Pick<RunningSimulator, 'urls' | 'admin' | 'eucaVersion'>,
   s: Scenario,
+  certBase: string,
 ): string {
   const admin = s.users.find((u) => u.isAdmin);
+  const userId =
+    sim.eucaVersion === '2.0'
+      ? `0001${(admin?.certificateSerial ?? '').replace(/\D/g, '').padEnd(8, '7').slice(0, 8)}`
+      : sim.admin.accountNumber;
   const lines = [
     'EUCA_KEY_DIR=$(cd $(dirname ${BASH_SOURCE:-$0}); pwd -P)',
-    `export EC2_URL=${sim.urls.ec2}`,
     `export S3_URL=${sim.urls.s3}`,
+    `export EC2_URL=${sim.urls.ec2}`,
     ...(sim.urls.euare !== undefined
       ? [`export EUARE_URL=${sim.urls.euare}`, `export AWS_IAM_URL=${sim.urls.euare}`]
+      : []),
+    `export EC2_PRIVATE_KEY=\${EUCA_KEY_DIR}/${certBase}-pk.pem`,
+    `export EC2_CERT=\${EUCA_KEY_DIR}/${certBase}-cert.pem`,
+    'export EC2_JVM_ARGS=-Djavax.net.ssl.trustStore=${EUCA_KEY_DIR}/jssecacerts',
+    'export EUCALYPTUS_CERT=${EUCA_KEY_DIR}/cloud-cert.pem',
+    ...(sim.eucaVersion === '3.4'
+      ? [
+          `export EC2_ACCOUNT_NUMBER='${sim.admin.accountNumber}'`,
+          'export AWS_CREDENTIAL_FILE=${EUCA_KEY_DIR}/iamrc',
+        ]
       : []),
     `export EC2_ACCESS_KEY='${sim.admin.accessKey}'`,
     `export EC2_SECRET_KEY='${sim.admin.secretKey}'`,
@@ -123,13 +161,44 @@ function eucarcText(
       ? [
           `export AWS_ACCESS_KEY='${sim.admin.accessKey}'`,
           `export AWS_SECRET_KEY='${sim.admin.secretKey}'`,
-          `export EC2_ACCOUNT_NUMBER='${admin?.accountNumber ?? ''}'`,
         ]
       : []),
-    'export EUCALYPTUS_CERT=${EUCA_KEY_DIR}/cloud-cert.pem',
-    `alias ec2-bundle-image="ec2-bundle-image --cert \${EC2_CERT} --privatekey \${EC2_PRIVATE_KEY} --user ${sim.eucaVersion === '2.0' ? (admin?.name ?? 'admin') : (admin?.accountNumber ?? '')} --ec2cert \${EUCALYPTUS_CERT}"`,
+    ...(sim.eucaVersion === '2.0'
+      ? ['# This is a bogus value; Eucalyptus does not need this but client tools do.']
+      : []),
+    `export EC2_USER_ID='${userId}'`,
+    `alias ec2-bundle-image="ec2-bundle-image --cert \${EC2_CERT} --privatekey \${EC2_PRIVATE_KEY} --user ${userId} --ec2cert \${EUCALYPTUS_CERT}"`,
+    'alias ec2-upload-bundle="ec2-upload-bundle -a ${EC2_ACCESS_KEY} -s ${EC2_SECRET_KEY} --url ${S3_URL} --ec2cert ${EUCALYPTUS_CERT}"',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The SHA-256 of an image's content. The content is a pure function of (seed, id, size), so the digest
+ * is cached on disk: hashing 10 GiB on every start would cost more than all the rest of the start-up.
+ */
+async function cachedImageSha256(seed: string, id: string, size: number): Promise<string> {
+  const name = createHash('sha256')
+    .update(`v1\u0000${seed}\u0000${id}\u0000${String(size)}`)
+    .digest('hex');
+  const dir = join(tmpdir(), 'euca-sim-cache');
+  const file = join(dir, `${name}.sha256`);
+  try {
+    const cached = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(cached)) return cached;
+  } catch {
+    // not cached yet
+  }
+  const digest = await imageSha256(imageKey(seed, id), size);
+  try {
+    await mkdir(dir, { recursive: true });
+    const tmp = `${file}.${String(process.pid)}.tmp`;
+    await writeFile(tmp, `${digest}\n`);
+    await rename(tmp, file);
+  } catch {
+    // a cache is optional
+  }
+  return digest;
 }
 
 function readJson(req: SimRequest): unknown {
@@ -161,13 +230,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     networkMode: options.networkMode ?? 'MANAGED',
     ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
   });
-  for (const img of scenario.images)
-    img.sha256 = await imageSha256(imageKey(seed, img.id), img.size);
+  for (const img of scenario.images) img.sha256 = await cachedImageSha256(seed, img.id, img.size);
 
   const ownDir = options.dir === undefined;
   const dir =
     options.dir !== undefined ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'euca-sim-'));
   await mkdir(dir, { recursive: true });
+  // mkdtemp makes a 0700 folder; as root, the embedded PostgreSQL (running as `postgres`) must
+  // traverse it. Only a folder the simulator made itself is opened up; a --dir is the caller's.
+  if (ownDir) await chmod(dir, 0o755);
   const cloud = seededRsaKeyPair(seed, 'cloud');
   const files: SimulatorFiles = {
     dir,
@@ -181,25 +252,57 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   await writeFile(files.cloudCert, selfSignedCertificate(cloud, 'cloud', '0A1B2C3D'));
   await writeFile(files.eucalyptusConf, renderEucalyptusConf(scenario.network, version));
 
+  // X.509 credentials of the admin and of every image owner, issued by the cloud certificate.
+  const userKeys = new Map<string, { publicKey: KeyObject; privateKey: KeyObject }>();
+  const owners = new Set([
+    ...scenario.images.map((i) => i.owner),
+    ...scenario.users.filter((u) => u.isAdmin).map((u) => u.name),
+  ]);
+  for (const u of scenario.users) {
+    if (!owners.has(u.name)) continue;
+    const pair = seededRsaKeyPair(seed, `user-cert:${u.name}`);
+    u.x509 = {
+      certificatePem: issuedCertificate(
+        pair,
+        cloud,
+        { commonName: 'www.eucalyptus.com', organizationName: u.name },
+        'cloud',
+        u.certificateSerial,
+      ),
+      privateKeyPem: pair.privatePem,
+    };
+    userKeys.set(u.name, { publicKey: pair.publicKey, privateKey: pair.privateKey });
+  }
+
   const faults = new FaultController(seed, options.faults ? validateFaults(options.faults) : {});
   let controllerDb: ControllerDb | undefined;
   const dbChoice = options.controllerDb ?? 'embedded';
   if (version === '3.4' && dbChoice !== 'none') {
     controllerDb = await startControllerDb(scenario, {
-      ...(typeof dbChoice === 'object' ? { url: dbChoice.url } : {}),
+      ...(typeof dbChoice === 'object'
+        ? {
+            url: dbChoice.url,
+            ...(dbChoice.databasePrefix !== undefined
+              ? { databasePrefix: dbChoice.databasePrefix }
+              : {}),
+          }
+        : {}),
       dataDir: join(dir, 'db', 'data'),
       host,
+    }).catch(async (e: unknown) => {
+      if (ownDir) await rm(dir, { recursive: true, force: true });
+      throw e;
     });
   }
 
-  const urls: RunningSimulator['urls'] = { ec2: '', s3: '', accounts: '' };
+  const urls: RunningSimulator['urls'] = { ec2: '', s3: '', accounts: '', properties: '' };
   const env = createEnv(scenario, urls);
   const walrus = new Walrus({
     env,
     faults,
     bukkitsDir: join(dir, 'bukkits'),
     cloudPublicKey: cloud.publicKey,
-    cloudPrivateKey: cloud.privateKey,
+    userKeys,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     assemblyMs: options.assemblyMs ?? 2000,
   });
@@ -245,22 +348,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         ec2: (req) => handleEc2(env, req),
         walrus: (req) => walrus.handle(req),
         accounts: (req) => handleAccounts(env, req),
+        properties: (req) => handleProperties(env, req),
         ...(version !== '2.0' ? { euare: (req: SimRequest) => handleEuare(env, req) } : {}),
         ...(options.control === true ? { control } : {}),
       },
       faults,
       host,
       options.port ?? 8773,
+      options.onRequest,
     );
   } catch (e) {
     await controllerDb?.close();
+    if (ownDir) await rm(dir, { recursive: true, force: true });
     throw e;
   }
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+  const shown = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  const base = `http://${shown.includes(':') ? `[${shown}]` : shown}:${server.port}`;
   const paths = servicePaths(version);
   urls.ec2 = `${base}${paths.ec2 ?? ''}`;
   urls.s3 = `${base}${paths.walrus ?? ''}`;
   urls.accounts = `${base}${paths.accounts ?? ''}`;
+  urls.properties = `${base}${paths.properties ?? ''}`;
   if (paths.euare !== undefined) urls.euare = `${base}${paths.euare}`;
   if (options.control === true) urls.control = `${base}/__sim`;
 
@@ -317,7 +425,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
-  await writeFile(files.eucarc, eucarcText(sim, scenario), { mode: 0o600 });
+  // The admin's own X.509 credentials, issued by the cloud certificate, as in a credentials zip.
+  const certBase = `euca2-admin-${createHash('sha1').update(`${seed}admin`).digest('hex').slice(0, 8)}`;
+  await writeFile(join(dir, `${certBase}-pk.pem`), adminUser.x509?.privateKeyPem ?? '', {
+    mode: 0o600,
+  });
+  await writeFile(join(dir, `${certBase}-cert.pem`), adminUser.x509?.certificatePem ?? '');
+  if (version === '3.4') {
+    await writeFile(
+      join(dir, 'iamrc'),
+      `AWSAccessKeyId=${adminUser.accessKey}\nAWSSecretKey=${adminUser.secretKey}\n`,
+      { mode: 0o600 },
+    );
+  }
+  await writeFile(files.eucarc, eucarcText(sim, scenario, certBase), { mode: 0o600 });
   await writeFile(files.scenarioJson, `${JSON.stringify(scenario, null, 2)}\n`, { mode: 0o600 });
   return sim;
 }

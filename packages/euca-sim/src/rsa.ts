@@ -5,7 +5,7 @@ import {
   createPublicKey,
   type KeyObject,
 } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -115,7 +115,10 @@ export function seededRsaKeyPair(seed: string, label: string, bits = 2048): RsaK
   cache.set(cacheKey, pair);
   try {
     mkdirSync(join(tmpdir(), 'euca-sim-rsa-cache'), { recursive: true });
-    writeFileSync(cacheFile, pair.privatePem, { mode: 0o600 });
+    // Write then rename, so that a concurrent reader never sees half a key.
+    const tmp = `${cacheFile}.${String(process.pid)}.tmp`;
+    writeFileSync(tmp, pair.privatePem, { mode: 0o600 });
+    renameSync(tmp, cacheFile);
   } catch {
     // a cache is optional
   }
@@ -185,5 +188,35 @@ export function selfSignedCertificate(
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.sign(forge.pki.privateKeyFromPem(pair.privatePem), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+/** A user certificate (PEM) for `subject`, issued and signed by the cloud key, as the credentials zip holds it. */
+export function issuedCertificate(
+  subject: RsaKeyPair,
+  issuer: RsaKeyPair,
+  subjectName: { commonName: string; organizationName: string },
+  issuerCommonName: string,
+  serialHex: string,
+): string {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(subject.publicPem);
+  cert.serialNumber = serialHex;
+  cert.validity.notBefore = new Date(Date.UTC(2010, 0, 1));
+  cert.validity.notAfter = new Date(Date.UTC(2040, 0, 1));
+  cert.setSubject([
+    { name: 'commonName', value: subjectName.commonName },
+    { name: 'organizationalUnitName', value: 'Eucalyptus' },
+    { name: 'organizationName', value: subjectName.organizationName },
+    { name: 'localityName', value: 'Santa Barbara' },
+    { name: 'stateOrProvinceName', value: 'CA' },
+    { name: 'countryName', value: 'US' },
+  ]);
+  cert.setIssuer([
+    { name: 'commonName', value: issuerCommonName },
+    { name: 'organizationalUnitName', value: 'Eucalyptus' },
+    { name: 'organizationName', value: 'Eucalyptus Systems' },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(issuer.privatePem), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }

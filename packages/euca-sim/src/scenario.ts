@@ -38,6 +38,12 @@ export interface SimUser {
   /** The credential-download token (`auth_user_token`). */
   token: string;
   certificateSerial: string;
+  /**
+   * X.509 credentials (users who own images, and the admin): the certificate issued by the cloud and
+   * its private key, as in the user's credentials zip; the user bundled its images with them. Filled in
+   * when the simulator starts.
+   */
+  x509?: { certificatePem: string; privateKeyPem: string };
 }
 
 export type ImageKind = 'machine' | 'kernel' | 'ramdisk';
@@ -61,7 +67,8 @@ export interface SimImage {
   launchPermissions: string[];
   kernelId?: string;
   ramdiskId?: string;
-  state: 'available';
+  /** `deregistered` images are listed only to an admin with `verbose` (3.4); their bundle stays in Walrus. */
+  state: 'available' | 'deregistered';
   /** Unbundled size in bytes. */
   size: number;
   /** SHA-256 (hex) of the raw image: filled in when the simulator starts. */
@@ -527,6 +534,15 @@ function buildDemo(b: Builder): void {
     isPublic: false,
     ...kr,
   });
+  const retired = addImage(b, {
+    kind: 'machine',
+    owner: 'dave',
+    name: 'dave-retired',
+    bucket: 'dave-bundles',
+    isPublic: false,
+    ...kr,
+  });
+  retired.state = 'deregistered';
 
   const perUserGroups: Record<string, SimSecurityGroup[]> = {};
   for (const u of b.s.users) {
@@ -873,7 +889,10 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
   } else {
     throw new Error(`unknown scenario ${opts.scenario} (demo or scale:N)`);
   }
-  if (opts.eucaVersion === '3.4') {
+  if (opts.eucaVersion === '2.0') {
+    // 2.0 has no accounts: users stand alone (their account fields are unused).
+    s.accounts = [];
+  } else {
     // 3.4's Euare lists internal system accounts too; a migration must skip them.
     const used = new Set(s.accounts.map((a) => a.number));
     const r = new Rng(opts.seed, 'system-accounts');

@@ -12,14 +12,10 @@ import { renderXml } from './xml.ts';
 
 export type Handler = (req: SimRequest) => SimReply | Promise<SimReply>;
 
-export interface Routes {
-  ec2: Handler;
-  walrus: Handler;
-  accounts: Handler;
-  euare?: Handler;
+export type Routes = Partial<Record<Endpoint, Handler>> & {
   /** The test-only control endpoint under `/__sim/`, when enabled. */
   control?: Handler;
-}
+};
 
 /** Service paths by emulated release (4.4 would add `/services/compute` and `/services/objectstorage`). */
 export function servicePaths(version: EucaVersion): Record<Endpoint, string | undefined> {
@@ -27,6 +23,7 @@ export function servicePaths(version: EucaVersion): Record<Endpoint, string | un
     ec2: '/services/Eucalyptus',
     walrus: '/services/Walrus',
     accounts: '/services/Accounts',
+    properties: '/services/Properties',
     euare: version === '2.0' ? undefined : '/services/Euare',
   };
 }
@@ -128,6 +125,18 @@ function faultReply(
   );
 }
 
+/** One answered request (logged before a streamed body is sent). */
+export interface RequestLogEntry {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The query `Action`, or Walrus' `EucaOperation`. */
+  action: string | undefined;
+  status: number;
+  errorCode?: string;
+  ms: number;
+}
+
 export interface RunningServer {
   server: Server;
   port: number;
@@ -141,6 +150,7 @@ export async function startHttpServer(
   faults: FaultController,
   host: string,
   port: number,
+  onRequest?: (entry: RequestLogEntry) => void,
 ): Promise<RunningServer> {
   const paths = servicePaths(version);
   const match = (path: string): Endpoint | undefined => {
@@ -152,6 +162,7 @@ export async function startHttpServer(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    const started = Date.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -173,16 +184,7 @@ export async function startHttpServer(
       reply = await routes.control(simReq);
     } else {
       endpoint = match(path);
-      const handler =
-        endpoint === 'ec2'
-          ? routes.ec2
-          : endpoint === 'walrus'
-            ? routes.walrus
-            : endpoint === 'accounts'
-              ? routes.accounts
-              : endpoint === 'euare'
-                ? routes.euare
-                : undefined;
+      const handler = endpoint !== undefined ? routes[endpoint] : undefined;
       if (!endpoint || !handler) {
         reply = {
           status: 404,
@@ -196,6 +198,19 @@ export async function startHttpServer(
         reply = decision ? faultReply(endpoint, requestId, decision, path) : await handler(simReq);
       }
     }
+    onRequest?.({
+      requestId,
+      method: simReq.method,
+      path,
+      action:
+        simReq.params.get('Action') ??
+        (typeof req.headers['eucaoperation'] === 'string'
+          ? req.headers['eucaoperation']
+          : undefined),
+      status: reply.status,
+      ...(reply.errorCode !== undefined ? { errorCode: reply.errorCode } : {}),
+      ms: Date.now() - started,
+    });
     const headers: Record<string, string> = {
       'x-amz-request-id': requestId,
       ...(reply.headers ?? {}),

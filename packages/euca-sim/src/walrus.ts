@@ -21,7 +21,8 @@ export interface WalrusOptions {
   /** Where bundles are written (Walrus' bukkits directory). */
   bukkitsDir: string;
   cloudPublicKey: KeyObject;
-  cloudPrivateKey: KeyObject;
+  /** Each image owner's X.509 key pair (what euca-bundle-image was given). */
+  userKeys: Map<string, { publicKey: KeyObject; privateKey: KeyObject }>;
   partSize: number;
   /** How long the first GetDecryptedImage of an image blocks while it "assembles". */
   assemblyMs: number;
@@ -93,7 +94,8 @@ export class Walrus {
         seed: this.o.env.scenario.seed,
         contentKey: imageKey(this.o.env.scenario.seed, image.id),
         cloudPublicKey: this.o.cloudPublicKey,
-        cloudPrivateKey: this.o.cloudPrivateKey,
+        ownerPublicKey: this.ownerKeys(image.owner).publicKey,
+        ownerPrivateKey: this.ownerKeys(image.owner).privateKey,
         dir: this.o.bukkitsDir,
         partSize: this.o.partSize,
       });
@@ -101,6 +103,12 @@ export class Walrus {
       this.bundles.set(image.id, b);
     }
     return b;
+  }
+
+  private ownerKeys(owner: string): { publicKey: KeyObject; privateKey: KeyObject } {
+    const k = this.o.userKeys.get(owner);
+    if (!k) throw new Error(`no X.509 key for image owner ${owner}`);
+    return k;
   }
 
   /** Forget which images are "cached" decrypted, so the next GetDecryptedImage assembles again. */
@@ -396,7 +404,11 @@ export class Walrus {
         headers: { 'content-type': 'application/octet-stream' },
         ...(req.method.toUpperCase() === 'HEAD'
           ? {}
-          : { body: imageStream(contentKey, img.size).pipe(createGzip({ level: 1 })) }),
+          : {
+              body: imageStream(contentKey, img.size).pipe(
+                createGzip({ level: 1, chunkSize: 1024 * 1024 }),
+              ),
+            }),
         streamed: true,
       };
     }

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.
 
 describe('sim command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'euca-sim-cmd-'));
+  chmodSync(dir, 0o755); // as an operator's folder is; mkdtemp makes it 0700
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
@@ -20,8 +22,32 @@ describe('sim command', () => {
     const cmd = createSimCommand();
     expect(cmd.name()).toBe('sim');
     const flags = cmd.options.map((o) => o.long);
-    for (const f of ['--port', '--euca-version', '--scenario', '--network-mode', '--seed', '--dir'])
-      expect(flags).toContain(f);
+    const expected = [
+      '--port',
+      '--public-host',
+      '--euca-version',
+      '--scenario',
+      '--network-mode',
+      '--seed',
+      '--dir',
+      '--controller-db',
+    ];
+    expected.push(
+      '--controller-db-prefix',
+      '--latency',
+      '--error-rate',
+      '--error-count',
+      '--throttle-rate',
+    );
+    expected.push(
+      '--verbose',
+      '--reset-after-bytes',
+      '--reset-count',
+      '--slow-body',
+      '--assembly-failure',
+      '--assembly-timeout-ms',
+    );
+    for (const f of expected) expect(flags).toContain(f);
   });
 
   it('starts, prints eucarc lines and file paths, writes the files, and stops cleanly on SIGTERM', async () => {
@@ -39,6 +65,7 @@ describe('sim command', () => {
         'cmd',
         '--dir',
         dir,
+        '--verbose',
         '--image-size',
         '4096',
       ],
@@ -69,7 +96,7 @@ describe('sim command', () => {
     expect(vars['EC2_URL']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/Eucalyptus$/);
     expect(vars['S3_URL']).toMatch(/\/services\/Walrus$/);
     expect(vars['EUARE_URL']).toMatch(/\/services\/Euare$/);
-    expect(vars['EUCALYPTUS_DB_URL']).toMatch(/^postgresql:\/\/root:/);
+    expect(vars['EUCALYPTUS_DB_URL']).toMatch(/^postgres(ql)?:\/\/root:/);
     for (const f of ['EUCARC', 'EUCALYPTUS_CLOUD_PK', 'EUCALYPTUS_CERT', 'EUCALYPTUS_CONF'])
       expect(existsSync(vars[f] ?? '')).toBe(true);
     expect(readFileSync(vars['EUCALYPTUS_CLOUD_PK'] ?? '', 'utf8')).toContain(
@@ -86,6 +113,26 @@ describe('sim command', () => {
     expect(sourced).toBe(
       `${vars['EC2_URL'] ?? ''} ${vars['EC2_ACCESS_KEY'] ?? ''} ${join(dir, 'cloud-cert.pem')}`,
     );
+    const creds = execFileSync(
+      'bash',
+      [
+        '-c',
+        `source ${vars['EUCARC'] ?? ''} && echo "$EC2_CERT $EC2_PRIVATE_KEY $EC2_USER_ID $AWS_CREDENTIAL_FILE"`,
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split(' ');
+    const userCert = new X509Certificate(readFileSync(creds[0] ?? '', 'utf8'));
+    const cloudCert = new X509Certificate(readFileSync(vars['EUCALYPTUS_CERT'] ?? '', 'utf8'));
+    expect(userCert.verify(cloudCert.publicKey)).toBe(true);
+    expect(userCert.checkPrivateKey(createPrivateKey(readFileSync(creds[1] ?? '', 'utf8')))).toBe(
+      true,
+    );
+    expect(creds[2]).toMatch(/^\d{12}$/);
+    expect(readFileSync(creds[3] ?? '', 'utf8')).toContain(
+      `AWSAccessKeyId=${vars['EC2_ACCESS_KEY'] ?? ''}`,
+    );
     const r = await queryV2(
       vars['EC2_URL'] ?? '',
       { Action: 'DescribeRegions', Version: '2013-08-15' },
@@ -98,5 +145,6 @@ describe('sim command', () => {
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err).toContain('euca-sim: stopped');
+    expect(err).toMatch(/POST \/services\/Eucalyptus DescribeRegions 200 \d+ms/);
   });
 });

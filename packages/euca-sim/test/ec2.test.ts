@@ -11,6 +11,7 @@ import {
   DescribeVolumesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimUser } from '../src/index.ts';
 import { at, items, queryV2, type Creds } from './helpers.ts';
@@ -40,7 +41,7 @@ describe('EC2 Query API, Eucalyptus 3.4 (AWS SDK v3, signature v4)', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '3.4',
-      seed: 'ec2-34',
+      seed: 'T',
       imageSize: 64 * 1024,
       controllerDb: 'none',
     });
@@ -97,9 +98,17 @@ describe('EC2 Query API, Eucalyptus 3.4 (AWS SDK v3, signature v4)', () => {
 
   it('describes images by launch permission; the admin sees all', async () => {
     const all = await admin.send(new DescribeImagesCommand({}));
-    expect((all.Images ?? []).length).toBe(sim.scenario.images.length);
+    const available = sim.scenario.images.filter((i) => i.state === 'available');
+    expect((all.Images ?? []).map((i) => i.ImageId).sort()).toEqual(
+      available.map((i) => i.id).sort(),
+    );
+    const verbose = await admin.send(new DescribeImagesCommand({ ImageIds: ['verbose'] }));
+    expect((verbose.Images ?? []).length).toBe(sim.scenario.images.length);
+    expect(verbose.Images?.find((i) => i.State === 'deregistered')?.OwnerId).toBe(
+      user(sim, 'dave').accountNumber,
+    );
     const forBob = await bob.send(new DescribeImagesCommand({}));
-    const expected = sim.scenario.images.filter(
+    const expected = available.filter(
       (i) => i.isPublic || i.owner === 'bob' || i.launchPermissions.includes('bob'),
     );
     expect((forBob.Images ?? []).map((i) => i.ImageId).sort()).toEqual(
@@ -258,7 +267,7 @@ describe('EC2 Query API, Eucalyptus 2.0 (signature v2)', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '2.0',
-      seed: 'ec2-20',
+      seed: 'T',
       imageSize: 64 * 1024,
     });
   });
@@ -365,6 +374,80 @@ describe('EC2 Query API, Eucalyptus 2.0 (signature v2)', () => {
     }
   });
 
+  it('describes images, launch permissions, zones and regions with 2.0 owners', async () => {
+    const images = await queryV2(
+      sim.urls.ec2,
+      { Action: 'DescribeImages', Version: '2009-11-30' },
+      sim.admin,
+    );
+    const list = items(images.xml, 'DescribeImagesResponse', 'imagesSet');
+    expect(list.map((i) => `${String(i['imageId'])} ${String(i['imageOwnerId'])}`).sort()).toEqual(
+      sim.scenario.images
+        .filter((i) => i.state === 'available')
+        .map((i) => `${i.id} ${i.owner}`)
+        .sort(),
+    );
+    const shared = sim.scenario.images.find((i) => i.launchPermissions.length > 0);
+    const attr = await queryV2(
+      sim.urls.ec2,
+      {
+        Action: 'DescribeImageAttribute',
+        Version: '2009-11-30',
+        ImageId: shared?.id ?? '',
+        Attribute: 'launchPermission',
+      },
+      sim.admin,
+    );
+    expect(items(attr.xml, 'DescribeImageAttributeResponse', 'launchPermission')).toEqual([
+      { userId: 'bob' },
+    ]);
+    const missing = await queryV2(
+      sim.urls.ec2,
+      {
+        Action: 'DescribeImageAttribute',
+        Version: '2009-11-30',
+        ImageId: 'emi-00000000',
+        Attribute: 'launchPermission',
+      },
+      sim.admin,
+    );
+    expect(at(missing.xml, 'Response', 'Errors', 'Error', 'Code')).toBe('InvalidAMIID.NotFound');
+    const zones = await queryV2(
+      sim.urls.ec2,
+      { Action: 'DescribeAvailabilityZones', Version: '2009-11-30', 'ZoneName.1': 'verbose' },
+      sim.admin,
+    );
+    const z = items(zones.xml, 'DescribeAvailabilityZonesResponse', 'availabilityZoneInfo');
+    expect(z[0]).toEqual({ zoneName: 'cluster01', zoneState: sim.scenario.zones[0]?.ccHost });
+    expect(z).toHaveLength(2 + sim.scenario.vmTypes.length);
+    const regions = await queryV2(
+      sim.urls.ec2,
+      { Action: 'DescribeRegions', Version: '2009-11-30' },
+      sim.admin,
+    );
+    expect(
+      items(regions.xml, 'DescribeRegionsResponse', 'regionInfo').map((r) => r['regionName']),
+    ).toEqual(['Eucalyptus', 'Walrus']);
+  });
+
+  it('accepts signature v1', async () => {
+    const u = new URL(sim.urls.ec2);
+    const params: Record<string, string> = {
+      Action: 'DescribeRegions',
+      Version: '2009-11-30',
+      AWSAccessKeyId: sim.admin.accessKey,
+      SignatureVersion: '1',
+      Timestamp: new Date().toISOString(),
+    };
+    const toSign = Object.keys(params)
+      .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
+      .map((k) => `${k}${params[k] ?? ''}`)
+      .join('');
+    params['Signature'] = createHmac('sha1', sim.admin.secretKey).update(toSign).digest('base64');
+    const res = await fetch(`${u.origin}${u.pathname}?${new URLSearchParams(params).toString()}`);
+    expect(res.status).toBe(200);
+  });
+
   it('rejects signature v4, a bad signature, a missing Version and unknown actions', async () => {
     const client = ec2(sim, sim.admin);
     await expect(client.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({
@@ -385,5 +468,66 @@ describe('EC2 Query API, Eucalyptus 2.0 (signature v2)', () => {
       sim.admin,
     );
     expect(at(unknown.xml, 'Response', 'Errors', 'Error', 'Code')).toBe('InvalidAction');
+  });
+});
+
+describe('EC2 Query API in SYSTEM mode (2.0)', () => {
+  it('has no elastic addresses and shows the DHCP address as both names', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '2.0',
+      seed: 'T',
+      networkMode: 'SYSTEM',
+      imageSize: 4096,
+    });
+    try {
+      const r = await queryV2(
+        sim.urls.ec2,
+        { Action: 'DescribeAddresses', Version: '2009-11-30' },
+        sim.admin,
+      );
+      expect(items(r.xml, 'DescribeAddressesResponse', 'addressesSet')).toEqual([]);
+      const inst = await queryV2(
+        sim.urls.ec2,
+        { Action: 'DescribeInstances', Version: '2009-11-30' },
+        sim.admin,
+      );
+      const running = items(inst.xml, 'DescribeInstancesResponse', 'reservationSet')
+        .flatMap((res) => items(res, 'instancesSet'))
+        .filter((i) => at(i, 'instanceState', 'name') === 'running');
+      expect(running.length).toBeGreaterThan(0);
+      for (const i of running) expect(i['dnsName']).toBe(i['privateDnsName']);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('EC2 Query API on a scale:N scenario', () => {
+  it('serves every resource of N users to the admin', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      scenario: 'scale:30',
+      seed: 'T',
+      imageSize: 4096,
+      controllerDb: 'none',
+    });
+    try {
+      const client = ec2(sim, sim.admin);
+      const inst = await client.send(new DescribeInstancesCommand({ InstanceIds: ['verbose'] }));
+      expect((inst.Reservations ?? []).flatMap((r) => r.Instances ?? [])).toHaveLength(300);
+      const vols = await client.send(new DescribeVolumesCommand({ VolumeIds: ['verbose'] }));
+      expect(vols.Volumes).toHaveLength(150);
+      const groups = await client.send(
+        new DescribeSecurityGroupsCommand({ GroupNames: ['verbose'] }),
+      );
+      expect(groups.SecurityGroups).toHaveLength(90);
+      expect(groups.SecurityGroups?.every((g) => (g.IpPermissions ?? []).length === 5)).toBe(true);
+      const keys = await client.send(new DescribeKeyPairsCommand({ KeyNames: ['verbose'] }));
+      expect(keys.KeyPairs).toHaveLength(60);
+    } finally {
+      await sim.close();
+    }
   });
 });

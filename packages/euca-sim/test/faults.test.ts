@@ -25,7 +25,7 @@ describe('faults and the control endpoint', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '3.4',
-      seed: 'faults',
+      seed: 'T',
       imageSize: 256 * 1024,
       assemblyMs: 50,
       control: true,
@@ -49,7 +49,7 @@ describe('faults and the control endpoint', () => {
     const other = await startSimulator({
       port: 0,
       eucaVersion: '2.0',
-      seed: 'faults',
+      seed: 'T',
       imageSize: 1024,
     });
     try {
@@ -123,6 +123,30 @@ describe('faults and the control endpoint', () => {
     expect(error).toBeInstanceOf(Error);
     expect(received).toBeLessThanOrEqual(50_000);
     expect(received).toBeLessThan(img.size);
+    sim.faults.reset();
+  });
+
+  it('fails exactly the next N requests, and cuts exactly N bodies, then heals', async () => {
+    sim.faults.set({ errorCount: 2, endpoints: ['ec2'] });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push(
+        (
+          await queryV2(
+            sim.urls.ec2,
+            { Action: 'DescribeRegions', Version: '2013-08-15' },
+            sim.admin,
+          )
+        ).status,
+      );
+    expect(statuses).toEqual([500, 503, 200, 200]);
+    sim.faults.reset();
+    sim.faults.set({ resetAfterBytes: 10_000, resetCount: 1 });
+    const path = `/${img.bucket}/${img.manifestKey}`;
+    const first = await s3v2(sim.urls.s3, path, sim.admin, { EucaOperation: 'GetDecryptedImage' });
+    await expect(first.arrayBuffer()).rejects.toThrow();
+    const second = await s3v2(sim.urls.s3, path, sim.admin, { EucaOperation: 'GetDecryptedImage' });
+    expect((await second.arrayBuffer()).byteLength).toBe(img.size);
     sim.faults.reset();
   });
 

@@ -7,6 +7,9 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimUser } from '../src/index.ts';
@@ -72,7 +75,7 @@ describe('Euare and the controller database (3.4)', () => {
   let sim: RunningSimulator;
 
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, eucaVersion: '3.4', seed: 'identity', imageSize: 4096 });
+    sim = await startSimulator({ port: 0, eucaVersion: '3.4', seed: 'T', imageSize: 4096 });
   });
   afterAll(async () => {
     await sim.close();
@@ -209,11 +212,161 @@ describe('Euare and the controller database (3.4)', () => {
   });
 });
 
+describe('Properties service', () => {
+  it('exposes the 3.4 cluster network settings to an admin, consistent with eucalyptus.conf', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      seed: 'T',
+      imageSize: 4096,
+      controllerDb: 'none',
+      networkMode: 'MANAGED-NOVLAN',
+    });
+    try {
+      const r = await queryV2(
+        sim.urls.properties,
+        { Action: 'DescribeProperties', Version: 'eucalyptus', 'Property.1': 'cluster01.cluster' },
+        sim.admin,
+      );
+      expect(r.status).toBe(200);
+      const props = Object.fromEntries(
+        (
+          at(r.xml, 'DescribePropertiesResponse', 'properties', 'item') as Record<string, unknown>[]
+        ).map((p) => [String(p['name']), String(p['value'])]),
+      );
+      expect(props['cluster01.cluster.networkmode']).toBe('MANAGED-NOVLAN');
+      expect(props['cluster01.cluster.usenetworktags']).toBe('false');
+      expect(props['cluster01.cluster.vnetsubnet']).toBe(sim.scenario.network.conf['VNET_SUBNET']);
+      expect(props['cluster01.cluster.addressespernetwork']).toBe(
+        sim.scenario.network.conf['VNET_ADDRSPERNET'],
+      );
+      const alice = sim.scenario.users.find((u) => u.name === 'alice');
+      if (!alice) throw new Error('no alice');
+      expect(
+        (
+          await queryV2(
+            sim.urls.properties,
+            { Action: 'DescribeProperties', Version: 'eucalyptus' },
+            alice,
+          )
+        ).status,
+      ).toBe(403);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('has nothing network-related in 2.0', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '2.0',
+      seed: 'T',
+      imageSize: 4096,
+    });
+    try {
+      const r = await queryV2(
+        sim.urls.properties,
+        { Action: 'DescribeProperties', Version: 'eucalyptus' },
+        sim.admin,
+      );
+      const names = (
+        at(r.xml, 'DescribePropertiesResponse', 'properties', 'item') as Record<string, unknown>[]
+      ).map((p) => String(p['name']));
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.some((n) => n.includes('network'))).toBe(false);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('controller database on a given PostgreSQL server', () => {
+  it('creates the prefixed context databases there', async () => {
+    const host = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      seed: 'T',
+      imageSize: 4096,
+    });
+    try {
+      const url = host.controllerDb?.url ?? '';
+      const guest = await startSimulator({
+        port: 0,
+        eucaVersion: '3.4',
+        seed: 'T2',
+        imageSize: 4096,
+        controllerDb: { url, databasePrefix: 'guest_' },
+      });
+      try {
+        expect(guest.controllerDb?.authUrl).toMatch(/\/guest_eucalyptus_auth$/);
+        const c = new pg.Client({ connectionString: guest.controllerDb?.authUrl });
+        await c.connect();
+        try {
+          const { rows } = await c.query<{ secret: string }>(
+            'select auth_access_key_key as secret from auth_access_key',
+          );
+          expect(rows.map((r) => r.secret).sort()).toEqual(
+            guest.scenario.users.map((u) => u.secretKey).sort(),
+          );
+        } finally {
+          await c.end();
+        }
+      } finally {
+        await guest.close();
+      }
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('a reused --dir', () => {
+  it('restarts on the same directory with another seed, its database re-populated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'euca-sim-reuse-'));
+    chmodSync(dir, 0o755); // as an operator's folder is; mkdtemp makes it 0700
+    try {
+      const first = await startSimulator({
+        port: 0,
+        eucaVersion: '3.4',
+        seed: 'T',
+        imageSize: 4096,
+        dir,
+      });
+      await first.close();
+      const second = await startSimulator({
+        port: 0,
+        eucaVersion: '3.4',
+        seed: 'T2',
+        imageSize: 4096,
+        dir,
+      });
+      try {
+        const c = new pg.Client({ connectionString: second.controllerDb?.authUrl });
+        await c.connect();
+        try {
+          const { rows } = await c.query<{ k: string }>(
+            'select auth_access_key_query_id as k from auth_access_key',
+          );
+          expect(rows.map((r) => r.k).sort()).toEqual(
+            second.scenario.users.map((u) => u.accessKey).sort(),
+          );
+        } finally {
+          await c.end();
+        }
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Accounts service (2.0)', () => {
   let sim: RunningSimulator;
 
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, eucaVersion: '2.0', seed: 'accounts', imageSize: 4096 });
+    sim = await startSimulator({ port: 0, eucaVersion: '2.0', seed: 'T', imageSize: 4096 });
   });
   afterAll(async () => {
     await sim.close();

@@ -8,7 +8,7 @@ import { imageKey, imageSha256, imageStream } from '../src/content.ts';
 describe('scenario generator', () => {
   const demo = generateScenario({
     scenario: 'demo',
-    seed: 'S1',
+    seed: 'T',
     eucaVersion: '2.0',
     networkMode: 'MANAGED',
   });
@@ -16,14 +16,14 @@ describe('scenario generator', () => {
   it('is deterministic in the seed', () => {
     const again = generateScenario({
       scenario: 'demo',
-      seed: 'S1',
+      seed: 'T',
       eucaVersion: '2.0',
       networkMode: 'MANAGED',
     });
     expect(again).toEqual(demo);
     const other = generateScenario({
       scenario: 'demo',
-      seed: 'S2',
+      seed: 'T2',
       eucaVersion: '2.0',
       networkMode: 'MANAGED',
     });
@@ -92,7 +92,7 @@ describe('scenario generator', () => {
     for (const mode of NETWORK_MODES) {
       const s = generateScenario({
         scenario: 'demo',
-        seed: 'S1',
+        seed: 'T',
         eucaVersion: '3.4',
         networkMode: mode,
       });
@@ -108,7 +108,7 @@ describe('scenario generator', () => {
     }
     const s34 = generateScenario({
       scenario: 'demo',
-      seed: 'S1',
+      seed: 'T',
       eucaVersion: '3.4',
       networkMode: 'MANAGED',
     });
@@ -121,7 +121,7 @@ describe('scenario generator', () => {
   it('scales in proportion', () => {
     const s = generateScenario({
       scenario: 'scale:20',
-      seed: 'S1',
+      seed: 'T',
       eucaVersion: '2.0',
       networkMode: 'MANAGED',
     });
@@ -135,7 +135,7 @@ describe('scenario generator', () => {
   });
 
   it('streams image bytes deterministically, with any range reachable', async () => {
-    const key = imageKey('S1', 'emi-00000001');
+    const key = imageKey('T', 'emi-00000001');
     const chunks: Buffer[] = [];
     for await (const c of imageStream(key, 100_000)) chunks.push(c as Buffer);
     const all = Buffer.concat(chunks);

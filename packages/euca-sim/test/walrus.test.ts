@@ -1,6 +1,7 @@
 import {
   createDecipheriv,
   createHash,
+  createHmac,
   createPrivateKey,
   createVerify,
   privateDecrypt,
@@ -60,7 +61,17 @@ async function unbundle(
   const iv = dec(String(at(image, 'ec2_encrypted_iv')));
   // The signature covers machine_configuration + image, verifiable with the cloud certificate.
   const signed = /(<machine_configuration>.*<\/image>)/s.exec(manifestText)?.[1] ?? '';
-  const cert = new X509Certificate(await readFile(sim.files.cloudCert, 'utf8'));
+  // The owner bundled the image: its certificate (issued by the cloud) verifies the manifest signature,
+  // and its private key opens user_encrypted_key/iv as well.
+  const owner = sim.scenario.users.find((u) => u.name === img.owner);
+  const cloudCert = new X509Certificate(await readFile(sim.files.cloudCert, 'utf8'));
+  const cert = new X509Certificate(owner?.x509?.certificatePem ?? '');
+  expect(cert.verify(cloudCert.publicKey)).toBe(true);
+  const userKey = createPrivateKey(owner?.x509?.privateKeyPem ?? '');
+  const userDec = (hex: string): Buffer =>
+    Buffer.from(pkcs1v15Decrypt(userKey, Buffer.from(hex, 'hex')).toString('utf8'), 'hex');
+  expect(userDec(String(at(image, 'user_encrypted_key', '#text'))).equals(key)).toBe(true);
+  expect(userDec(String(at(image, 'user_encrypted_iv'))).equals(iv)).toBe(true);
   expect(
     createVerify('RSA-SHA1')
       .update(signed)
@@ -115,7 +126,7 @@ describe('Walrus', () => {
     sim = await startSimulator({
       port: 0,
       eucaVersion: '2.0',
-      seed: 'walrus',
+      seed: 'T',
       imageSize: IMAGE_SIZE,
       partSize: PART_SIZE,
       assemblyMs: ASSEMBLY_MS,
@@ -209,6 +220,33 @@ describe('Walrus', () => {
       EucaOperation: 'GetDecryptedImage',
     });
     expect(denied.status).toBe(403);
+  });
+
+  it('GetDecryptedImage with IsCompressed=true sends the raw image gzipped', async () => {
+    const res = await s3v2(
+      sim.urls.s3,
+      `/${machine.bucket}/${machine.manifestKey}?IsCompressed=true`,
+      sim.admin,
+      { EucaOperation: 'GetDecryptedImage' },
+    );
+    expect(res.status).toBe(200);
+    const raw = gunzipSync(Buffer.from(await res.arrayBuffer()));
+    expect(createHash('sha256').update(raw).digest('hex')).toBe(machine.sha256);
+  });
+
+  it('accepts S3 v2 query-string authentication (a presigned GET) until it expires', async () => {
+    const u = new URL(sim.urls.s3);
+    const resource = `${u.pathname}/${machine.bucket}/${machine.manifestKey}`;
+    const url = (expires: number): string => {
+      const sig = createHmac('sha1', sim.admin.secretKey)
+        .update(`GET\n\n\n${String(expires)}\n${resource}`)
+        .digest('base64');
+      return `${u.origin}${resource}?${new URLSearchParams({ AWSAccessKeyId: sim.admin.accessKey, Expires: String(expires), Signature: sig }).toString()}`;
+    };
+    const ok = await fetch(url(Math.floor(Date.now() / 1000) + 300));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('<manifest>');
+    expect((await fetch(url(Math.floor(Date.now() / 1000) - 10))).status).toBe(403);
   });
 
   it('rejects bad S3 v2 signatures, SigV4, and unknown buckets or keys', async () => {

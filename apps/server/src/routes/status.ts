@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { MIGRATIONS_TABLE } from '@euca2nova/state';
-import { StatusSchema } from '@euca2nova/model';
+import type { RunningSimulator } from '@euca2nova/euca-sim';
+import { StatusSchema, type Status } from '@euca2nova/model';
 import { VERSION } from '../version.ts';
 
 export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -18,10 +19,28 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
         serverVersion: version.rows[0]?.server_version ?? 'unknown',
         migrations: migrations.rows.map((r) => r.name),
       },
-      demo: { nova: await describeDemoNova(app.runtime.demoNova) },
+      eucalyptus: app.runtime.eucalyptus?.ec2Url
+        ? { ec2Url: app.runtime.eucalyptus.ec2Url, configuredBy: 'EUCARC' as const }
+        : null,
+      demo: {
+        nova: await describeDemoNova(app.runtime.demoNova),
+        eucalyptus: describeDemoEucalyptus(app.runtime.demoEucalyptus),
+      },
     };
   });
 };
+
+function describeDemoEucalyptus(sim: RunningSimulator | undefined): Status['demo']['eucalyptus'] {
+  if (!sim) return null;
+  const { users, instances, images } = sim.scenario;
+  return {
+    version: sim.eucaVersion,
+    ec2Url: sim.urls.ec2,
+    users: users.length,
+    instances: instances.length,
+    images: images.length,
+  };
+}
 
 async function describeDemoNova(
   demo: { database: string; url: string } | undefined,
