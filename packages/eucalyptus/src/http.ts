@@ -187,7 +187,7 @@ export async function rawQuery(o: RawQueryOptions): Promise<RawQueryResult> {
       };
     },
     {
-      retries: o.retries ?? 4,
+      retries: o.retries ?? 8,
       minTimeout: 100,
       maxTimeout: 3000,
       randomize: true,
