@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, VERSION, loadConfig, startServer } from '@euca2nova/server';
 import { createSimCommand } from '@euca2nova/euca-sim/command';
 import { createNovaCommand } from '@euca2nova/nova';
+import { SourceError, createInventoryCommand } from '@euca2nova/eucalyptus';
 
 /** Exit codes shared by every subcommand (the migrate command adds 3, 4 and 5). */
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
@@ -40,6 +41,7 @@ export function createProgram(): Command {
 
   program.addCommand(createNovaCommand());
   program.addCommand(createSimCommand());
+  program.addCommand(createInventoryCommand());
 
   return program;
 }
@@ -54,6 +56,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // Help and version are printed by commander and end with code 0.
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (e instanceof SourceError) {
+      process.stderr.write(`euca2nova: ${e.message}\n`);
+      return EXIT.badInput;
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

@@ -1,0 +1,219 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { Readable } from 'node:stream';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { HttpRequest, type HttpResponse } from '@smithy/protocol-http';
+import type { HttpHandlerOptions } from '@smithy/types';
+import { XMLParser } from 'fast-xml-parser';
+import pRetry, { AbortError } from 'p-retry';
+import { SourceError, classifyError } from './errors.ts';
+import { QuerySignatureV2Signer } from './signing/query-v2.ts';
+
+/** API answers larger than this are refused before they are buffered (10,000 instances is ~15 MB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export interface GuardOptions {
+  /** Largest body accepted, in bytes. */
+  maxResponseBytes?: number;
+  /**
+   * Buffer the body (up to the cap) and refuse XML that declares a DOCTYPE, so no parser ever sees
+   * entity declarations. Off for object bodies (image bytes), which are streamed.
+   */
+  inspectXml?: boolean;
+  /** Idle socket timeout in ms (a GetDecryptedImage that blocks while assembling needs minutes). */
+  socketTimeoutMs?: number;
+  maxSockets?: number;
+}
+
+async function readCapped(body: Readable, max: number, where: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body) {
+    const b = c as Buffer;
+    size += b.length;
+    if (size > max) {
+      body.destroy();
+      throw new SourceError(
+        'too-large',
+        `${where}: the answer is larger than ${max} bytes and was refused. A Eucalyptus cloud does not send bodies this large; check the URL.`,
+      );
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** True when an XML document declares a DOCTYPE or entities (never the case for Eucalyptus). */
+export function hasDoctype(xml: Buffer | string): boolean {
+  const head = typeof xml === 'string' ? xml : xml.toString('latin1');
+  return /<!DOCTYPE|<!ENTITY/i.test(head);
+}
+
+/**
+ * The SDK's Node handler with limits: a response-size cap (checked on content-length and while
+ * reading), and for API answers a refusal of any DOCTYPE before the SDK's XML parser runs.
+ */
+export class GuardedHttpHandler extends NodeHttpHandler {
+  private readonly max: number;
+  private readonly inspect: boolean;
+
+  constructor(options: GuardOptions = {}) {
+    const maxSockets = options.maxSockets ?? 64;
+    super({
+      connectionTimeout: 10_000,
+      socketTimeout: options.socketTimeoutMs ?? 120_000,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    });
+    this.max = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.inspect = options.inspectXml ?? true;
+  }
+
+  override async handle(
+    request: HttpRequest,
+    options?: HttpHandlerOptions,
+  ): Promise<{ response: HttpResponse }> {
+    const out = await super.handle(request, options);
+    const res = out.response;
+    const where = `${request.hostname}:${request.port ?? ''}${request.path}`;
+    const length = Number(res.headers['content-length'] ?? Number.NaN);
+    const body = res.body as Readable | undefined;
+    if (Number.isFinite(length) && length > this.max) {
+      body?.destroy();
+      throw new SourceError(
+        'too-large',
+        `${where}: the answer announces ${length} bytes, more than the ${this.max} accepted. Check the URL.`,
+      );
+    }
+    if (this.inspect && body) {
+      const buf = await readCapped(body, this.max, where);
+      if (hasDoctype(buf)) {
+        throw new SourceError(
+          'malformed',
+          `${where}: the answer declares a DOCTYPE (possible XML entity attack); refused. Check that the URL is the Eucalyptus cloud.`,
+        );
+      }
+      res.body = Readable.from([buf]);
+    }
+    return out;
+  }
+}
+
+/** fast-xml-parser configured for untrusted input (DOCTYPEs are refused before it runs). */
+const xmlParser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  processEntities: true,
+  htmlEntities: false,
+  trimValues: true,
+  isArray: (name) => name === 'item' || name === 'member',
+});
+
+export function parseXmlSafe(xml: string, where: string): Record<string, unknown> {
+  if (hasDoctype(xml))
+    throw new SourceError('malformed', `${where}: the XML declares a DOCTYPE; refused.`);
+  try {
+    return xmlParser.parse(xml) as Record<string, unknown>;
+  } catch (e) {
+    throw new SourceError('malformed', `${where}: the answer is not well-formed XML.`, {
+      cause: e,
+    });
+  }
+}
+
+export interface RawQueryOptions {
+  handler: GuardedHttpHandler;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  params: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  retries?: number;
+}
+
+export interface RawQueryResult {
+  status: number;
+  body: string;
+  xml?: Record<string, unknown>;
+}
+
+/**
+ * A query-signature-v2 call to a Eucalyptus-only service (2.0 `/services/Accounts`,
+ * `/services/Properties`, Euare's `ListAccounts`) that the SDK has no command for; retried with
+ * backoff and jitter on throttling, 5xx and connection errors.
+ */
+export async function rawQuery(o: RawQueryOptions): Promise<RawQueryResult> {
+  const url = new URL(o.endpoint);
+  const signer = new QuerySignatureV2Signer();
+  return pRetry(
+    async () => {
+      const request = new HttpRequest({
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        method: 'POST',
+        path: url.pathname,
+        headers: {
+          host: url.host,
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        },
+        body: new URLSearchParams(o.params).toString(),
+      });
+      const signed = HttpRequest.clone(await signer.sign(request, o.credentials));
+      let response: HttpResponse;
+      try {
+        ({ response } = await o.handler.handle(signed, {
+          ...(o.signal ? { abortSignal: o.signal } : {}),
+        }));
+      } catch (e) {
+        const err = classifyError(e, url.pathname);
+        if (err.code === 'unreachable' && !/ECONNREFUSED|ENOTFOUND/.test(err.message)) throw err;
+        throw new AbortError(err);
+      }
+      const body = (
+        await readCapped(response.body as Readable, DEFAULT_MAX_RESPONSE_BYTES, url.pathname)
+      ).toString('utf8');
+      if (response.statusCode >= 500 || /RequestLimitExceeded|Throttling|SlowDown/.test(body)) {
+        throw new SourceError(
+          response.statusCode >= 500 ? 'server' : 'throttled',
+          `${url.pathname}: ${response.statusCode} after retries`,
+        );
+      }
+      const isXml = body.trimStart().startsWith('<');
+      return {
+        status: response.statusCode,
+        body,
+        ...(isXml && body.length > 0 ? { xml: parseXmlSafe(body, url.pathname) } : {}),
+      };
+    },
+    {
+      retries: o.retries ?? 8,
+      minTimeout: 100,
+      maxTimeout: 3000,
+      randomize: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+    },
+  );
+}
+
+/** Walk `a.b.c` through parsed XML. */
+export function dig(node: unknown, ...path: string[]): unknown {
+  let cur = node;
+  for (const p of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/** The `item`/`member` list of a parsed set (empty when the set is `<x/>`). */
+export function items(node: unknown, key: 'item' | 'member' = 'item'): Record<string, unknown>[] {
+  const list = dig(node, key);
+  return Array.isArray(list) ? (list as Record<string, unknown>[]) : [];
+}
+
+export function text(node: unknown): string | undefined {
+  if (typeof node === 'string') return node;
+  if (typeof node === 'number' || typeof node === 'boolean') return String(node);
+  return undefined;
+}
