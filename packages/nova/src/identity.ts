@@ -6,6 +6,7 @@ import {
   type Inventory,
   type Owner,
   type PlanMappings,
+  type User,
 } from '@euca2nova/model';
 
 /**
@@ -121,19 +122,58 @@ export function novaImageId(imageId: string, mode: PlanMappings['imageIdPrefix']
  * The Nova user (= project) id of an owner: its user name, or the only user of its account
  * (or the account's `admin` user) when only the account is known (3.x/4.x).
  */
+/**
+ * The Nova user a Eucalyptus user becomes.
+ *
+ * 2.0 has no accounts: the user name, and a project of the same name (the 2010 specification's
+ * "one project per user").
+ *
+ * 3.x owns resources by account, and its EC2 API shows the 12-digit account number as `ownerId`.
+ * Nova shows `projects.id` there, so an account becomes one project whose id is the account number.
+ * Bexar puts an access key with no `:project` suffix into the project named like the user
+ * (nova-bexar.md §3.2), so the account's `admin` gets that same id: its unmodified credentials
+ * reach the account's resources. Every other user of the account is `<account number>-<name>`, a
+ * member of the account's project, reached with `EC2_ACCESS_KEY=<key>:<account number>` (a finding
+ * says so).
+ */
+export function novaUserIdOf(user: Pick<User, 'userName' | 'accountNumber'>): string {
+  if (user.accountNumber === undefined) return user.userName;
+  return user.userName === 'admin' ? user.accountNumber : `${user.accountNumber}-${user.userName}`;
+}
+
+/** The Nova project a Eucalyptus user works in: its own (2.0) or its account's (3.x). */
+export function novaProjectIdOf(user: Pick<User, 'userName' | 'accountNumber'>): string {
+  return user.accountNumber ?? user.userName;
+}
+
+/**
+ * The Nova project that owns a resource: the owning account's (3.x, by number or name) or the
+ * owning user's (2.0). Undefined when the owner is not among the inventory's users. In both
+ * versions it is also the id of the Nova user the resource rows name (see `novaUserIdOf`).
+ */
 export function projectOfOwner(
   owner: Owner | undefined,
   inventory: Pick<Inventory, 'users'>,
 ): string | undefined {
   if (owner === undefined) return undefined;
-  if (owner.userName !== undefined) return owner.userName;
-  const candidates = inventory.users.filter(
-    (u) =>
-      (owner.accountNumber !== undefined && u.accountNumber === owner.accountNumber) ||
-      (owner.accountName !== undefined && u.accountName === owner.accountName),
-  );
-  if (candidates.length === 1) return candidates[0]?.userName;
-  return candidates.find((u) => u.userName === 'admin')?.userName;
+  const account =
+    owner.accountNumber ??
+    inventory.users.find(
+      (u) => owner.accountName !== undefined && u.accountName === owner.accountName,
+    )?.accountNumber;
+  if (account !== undefined) {
+    return inventory.users.some((u) => u.accountNumber === account) ? account : undefined;
+  }
+  return owner.userName;
+}
+
+/**
+ * The project of a group grant's `userId`: an account number in 3.x, a user name in 2.0
+ * (eucalyptus.md §0.4).
+ */
+export function projectOfGrantee(userId: string, inventory: Pick<Inventory, 'users'>): string {
+  const owner: Owner = /^\d{12}$/.test(userId) ? { accountNumber: userId } : { userName: userId };
+  return projectOfOwner(owner, inventory) ?? userId;
 }
 
 /** Eucalyptus VM type -> Bexar type when the plan has no mapping: by the closest name. */

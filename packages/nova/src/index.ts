@@ -25,6 +25,9 @@ export type { WideningPlan } from './widen.ts';
 export {
   planIds,
   novaImageId,
+  novaProjectIdOf,
+  novaUserIdOf,
+  projectOfGrantee,
   projectOfOwner,
   mapInstanceType,
   describeInstanceTypeMapping,

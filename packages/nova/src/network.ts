@@ -7,7 +7,7 @@ import {
   type NovaNetworkManager,
   type PlanMappings,
 } from '@euca2nova/model';
-import { projectOfOwner, type IdPlan } from './identity.ts';
+import { novaProjectIdOf, projectOfOwner, type IdPlan } from './identity.ts';
 
 /** One `networks` row as `nova-manage network create` would make it (nova-bexar.md §5.2). */
 export interface PlannedNetwork {
@@ -239,7 +239,7 @@ export function planNetwork(
   };
 
   // Which block each project's network takes.
-  const projects = [...new Set(inventory.users.map((u) => u.userName))].sort();
+  const projects = [...new Set(inventory.users.map(novaProjectIdOf))].sort();
   const blockOfProject = new Map<string, number>();
   if (isVlan) {
     const votes = new Map<string, number>();

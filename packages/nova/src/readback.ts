@@ -1,5 +1,13 @@
 import type { Inventory, PlanMappings } from '@euca2nova/model';
-import { mapInstanceType, novaImageId, projectOfOwner, type IdPlan } from './identity.ts';
+import {
+  mapInstanceType,
+  novaImageId,
+  novaProjectIdOf,
+  novaUserIdOf,
+  projectOfGrantee,
+  projectOfOwner,
+  type IdPlan,
+} from './identity.ts';
 import { readImageStore, type NovaImageInfo } from './imagestore.ts';
 import type { NetworkPlan } from './network.ts';
 import { withDb } from './upsert.ts';
@@ -298,18 +306,19 @@ export function compareWithInventory(
   }
 
   for (const u of inventory.users) {
-    const got = view.users.find((v) => v.userId === u.userName);
+    const userId = novaUserIdOf(u);
+    const got = view.users.find((v) => v.userId === userId);
     if (got === undefined) {
-      check('user', u.userName, '(present)', true, false);
+      check('user', userId, '(present)', true, false);
       continue;
     }
     const key =
       u.accessKeys.find((k) => k.active && k.secretKey !== undefined) ??
       u.accessKeys.find((k) => k.active) ??
       u.accessKeys[0];
-    check('user', u.userName, 'accessKey', key?.accessKeyId ?? null, got.accessKey);
-    check('user', u.userName, 'admin', u.admin, got.isAdmin);
-    check('user', u.userName, 'projects', [u.userName], got.projects);
+    check('user', userId, 'accessKey', key?.accessKeyId ?? null, got.accessKey);
+    check('user', userId, 'admin', u.admin, got.isAdmin);
+    check('user', userId, 'projects', [novaProjectIdOf(u)], got.projects);
   }
   const byInstance = new Map(view.instances.map((i) => [i.instanceId, i]));
   for (const i of inventory.instances) {
@@ -446,7 +455,7 @@ export function compareWithInventory(
             r.ipProtocol.toLowerCase(),
             r.fromPort ?? null,
             r.toPort ?? null,
-            `${projectOfOwner({ userName: s.userId }, inventory) ?? s.userId}/${s.groupName}`,
+            `${projectOfGrantee(s.userId, inventory)}/${s.groupName}`,
           ),
         ),
       ])
@@ -461,7 +470,8 @@ export function compareWithInventory(
   }
   if (view.images.length > 0 || inventory.images.length === 0) {
     const byImage = new Map(view.images.map((x) => [x.imageId, x]));
-    for (const im of inventory.images) {
+    // DescribeImages shows users only available images; a deregistered one is not migrated.
+    for (const im of inventory.images.filter((i) => i.imageState === 'available')) {
       const id = img(im.imageId);
       const got = byImage.get(id);
       if (got === undefined) {

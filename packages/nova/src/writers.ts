@@ -7,7 +7,15 @@ import {
   type PlanMappings,
 } from '@euca2nova/model';
 import { inTransaction, throwIfAborted, type Db } from './db.ts';
-import { mapInstanceType, novaImageId, projectOfOwner, type IdPlan } from './identity.ts';
+import {
+  mapInstanceType,
+  novaImageId,
+  novaProjectIdOf,
+  novaUserIdOf,
+  projectOfGrantee,
+  projectOfOwner,
+  type IdPlan,
+} from './identity.ts';
 import type { NetworkPlan } from './network.ts';
 import {
   addResults,
@@ -75,18 +83,21 @@ export function buildUserRows(inventory: Inventory): UserRows {
     findings: [],
   };
   const seen = new Set<string>();
+  const projects = new Map<string, Row>();
   for (const u of inventory.users) {
-    if (seen.has(u.userName)) {
+    const id = novaUserIdOf(u);
+    const project = novaProjectIdOf(u);
+    if (seen.has(id)) {
       out.findings.push({
         ruleId: 'user.name-collision',
         severity: 'error',
-        message: `User name ${u.userName} occurs in more than one account; Nova user ids are global.`,
-        affectedIds: [u.userName],
+        message: `Two Eucalyptus users would both become Nova user ${id}; Nova user ids are global.`,
+        affectedIds: [id],
         remedy: 'Rename one of the users in Eucalyptus before migrating.',
       });
       continue;
     }
-    seen.add(u.userName);
+    seen.add(id);
     const key =
       u.accessKeys.find((k) => k.active && k.secretKey !== undefined) ??
       u.accessKeys.find((k) => k.active) ??
@@ -95,30 +106,45 @@ export function buildUserRows(inventory: Inventory): UserRows {
       out.findings.push({
         ruleId: 'user.secret-key-missing',
         severity: 'warning',
-        message: `User ${u.userName} has no readable secret key; Nova will not accept the old credentials.`,
-        affectedIds: [u.userName],
+        message: `User ${id} has no readable secret key; Nova will not accept the old credentials.`,
+        affectedIds: [id],
         remedy: 'Issue new credentials with "nova-manage user exports" after the migration.',
       });
     }
+    if (id !== project && key !== undefined) {
+      out.findings.push({
+        ruleId: 'user.project-suffix-needed',
+        severity: 'warning',
+        message: `User ${u.userName} of account ${u.accountName ?? project} reaches the account's resources in Nova only with the project appended to the access key.`,
+        affectedIds: [id],
+        remedy: `Tell the user to set EC2_ACCESS_KEY=${key.accessKeyId}:${project} (the secret key is unchanged).`,
+      });
+    }
     out.users.push({
-      id: u.userName,
-      name: u.userName,
+      id,
+      name: id,
       access_key: key?.accessKeyId ?? null,
       secret_key: key?.secretKey ?? null,
       is_admin: u.admin,
     });
-    out.projects.push({
-      id: u.userName,
-      name: u.userName,
-      description: u.userName,
-      project_manager: u.userName,
-    });
-    out.memberships.push({ user_id: u.userName, project_id: u.userName });
+    // The project's manager is the user whose id it shares (2.0: itself; 3.x: the account's
+    // admin), or the account's first user when the inventory has no admin for it.
+    const existing = projects.get(project);
+    if (existing === undefined || id === project) {
+      projects.set(project, {
+        id: project,
+        name: u.accountName ?? project,
+        description: u.accountName === undefined ? project : `Eucalyptus account ${u.accountName}`,
+        project_manager: id,
+      });
+    }
+    out.memberships.push({ user_id: id, project_id: project });
     const global = u.admin ? [...ADMIN_ROLES, ...MEMBER_ROLES] : [...MEMBER_ROLES];
-    for (const role of global) out.globalRoles.push({ user_id: u.userName, role });
+    for (const role of global) out.globalRoles.push({ user_id: id, role });
     for (const role of MEMBER_ROLES)
-      out.projectRoles.push({ user_id: u.userName, project_id: u.userName, role });
+      out.projectRoles.push({ user_id: id, project_id: project, role });
   }
+  out.projects.push(...projects.values());
   return out;
 }
 
@@ -332,7 +358,7 @@ export function buildSecurityGroupRows(inventory: Inventory): {
           source: null,
         });
       for (const grant of r.groups) {
-        const sourceProject = projectOfOwner({ userName: grant.userId }, inventory) ?? grant.userId;
+        const sourceProject = projectOfGrantee(grant.userId, inventory);
         rules.push({
           parent: key(project, g.groupName),
           protocol: proto,
@@ -345,13 +371,14 @@ export function buildSecurityGroupRows(inventory: Inventory): {
     }
   }
   // Nova creates `default` lazily with no rules; a pre-created one stops it (§3.3).
-  for (const u of inventory.users) {
-    if (!have.has(key(u.userName, 'default'))) {
+  for (const project of new Set(inventory.users.map(novaProjectIdOf))) {
+    if (!have.has(key(project, 'default'))) {
+      have.add(key(project, 'default'));
       groups.push({
-        project_id: u.userName,
+        project_id: project,
         name: 'default',
         description: 'default',
-        user_id: u.userName,
+        user_id: project,
       });
     }
   }
@@ -570,7 +597,7 @@ export function buildInstanceRows(input: NovaWriteInput): {
     const launch = naiveUtc(i.launchTime);
     instances.push({
       id: id.novaId,
-      user_id: i.owner.userName ?? project,
+      user_id: project,
       project_id: project,
       image_id: novaImageId(i.imageId, mappings.imageIdPrefix),
       kernel_id: i.kernelId === undefined ? '' : novaImageId(i.kernelId, mappings.imageIdPrefix),
@@ -846,7 +873,7 @@ export function buildVolumeRows(input: NovaWriteInput): {
     }
     volumes.push({
       id: id.novaId,
-      user_id: v.owner?.userName ?? project,
+      user_id: project,
       project_id: project,
       host: input.hosts.volume,
       size: v.sizeGiB,
