@@ -1059,6 +1059,48 @@ async function resolveNetwork(
         "Check that eucalyptus.conf is the cloud controller's current one.",
       ),
     );
+  // SYSTEM and STATIC hand instances one address (public = private) and have no public pool;
+  // MANAGED modes list their public pool in DescribeAddresses and give instances other addresses.
+  const hasIp = (ip: string | undefined): ip is string => ip !== undefined && ip !== '0.0.0.0';
+  // 2.0 keeps the public address only in dnsName (without the DNS component).
+  const pub = (i: Instance): string | undefined =>
+    hasIp(i.publicIpAddress)
+      ? i.publicIpAddress
+      : i.dnsName !== undefined && IPV4.test(i.dnsName) && hasIp(i.dnsName)
+        ? i.dnsName
+        : undefined;
+  const withBoth = instances.filter((i) => hasIp(i.privateIpAddress) && pub(i) !== undefined);
+  const sameIp = withBoth.filter((i) => pub(i) === i.privateIpAddress);
+  const otherIp = withBoth.filter((i) => pub(i) !== i.privateIpAddress);
+  if (
+    (network.mode === 'MANAGED' || network.mode === 'MANAGED-NOVLAN') &&
+    addresses.length === 0 &&
+    sameIp.length > 0 &&
+    otherIp.length === 0
+  )
+    ctx.findings.push(
+      finding(
+        'network.mode-mismatch',
+        'error',
+        `The configuration says ${network.mode}, but the cloud lists no public addresses and its ${sameIp.length} addressed instance(s) have public addresses equal to their private ones, as in SYSTEM or STATIC mode.`,
+        sameIp.map((i) => i.instanceId),
+        "Check that eucalyptus.conf is the cloud controller's current one, or choose SYSTEM or STATIC.",
+      ),
+    );
+  if (
+    (network.mode === 'SYSTEM' || network.mode === 'STATIC') &&
+    elastic.length === 0 &&
+    otherIp.length > 0
+  )
+    ctx.findings.push(
+      finding(
+        'network.mode-mismatch',
+        'error',
+        `The configuration says ${network.mode}, but ${otherIp.length} instance(s) have a public address different from their private one, which only MANAGED modes give.`,
+        otherIp.map((i) => i.instanceId),
+        "Check that eucalyptus.conf is the cloud controller's current one, or choose a MANAGED mode.",
+      ),
+    );
   const { subnet, netmask, macMap } = network.vnet;
   if (
     (network.mode === 'MANAGED' ||
