@@ -19,6 +19,7 @@ import { ListAccessKeysCommand, ListUsersCommand, type IAMClient } from '@aws-sd
 import {
   AddressSchema,
   AvailabilityZoneSchema,
+  EucalyptusImageIdSchema,
   ImageSchema,
   InstanceSchema,
   InventorySchema,
@@ -434,13 +435,32 @@ export async function discover(
   conn: SourceConnection,
   options: DiscoverOptions = {},
 ): Promise<Inventory> {
+  const { signal } = options;
+  if (signal?.aborted) throw new SourceError('aborted', 'Discovery was cancelled.');
+  try {
+    return await discoverAll(conn, options);
+  } catch (e) {
+    // Whatever was in flight when the signal fired, the caller sees one `aborted` error.
+    if (signal?.aborted)
+      throw e instanceof SourceError && e.code === 'aborted'
+        ? e
+        : new SourceError('aborted', 'Discovery was cancelled.', { cause: e });
+    throw e;
+  }
+}
+
+async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Promise<Inventory> {
   const limit = pLimit(options.concurrency ?? 16);
   const ctx: Ctx = {
     conn,
     signal: options.signal,
     findings: [],
     progress: (kind, done, total) => options.onProgress?.({ kind, done, total }),
-    limit: (fn) => limit(fn),
+    limit: (fn) =>
+      limit(() => {
+        options.signal?.throwIfAborted();
+        return fn();
+      }),
     accountNames: new Map(),
   };
   const v3 = conn.majorVersion === 3;
@@ -832,6 +852,8 @@ async function readImage(
 ): Promise<Image | undefined> {
   const conn = ctx.conn;
   const id = img.ImageId ?? '?';
+  // The id is checked before it goes into any request (DescribeImageAttribute, manifests).
+  if (keep(ctx, EucalyptusImageIdSchema, 'image', id, id) === undefined) return undefined;
   const launchPermissions: Image['launchPermissions'] = [];
   try {
     const attr = await conn
