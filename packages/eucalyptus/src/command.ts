@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { parseEucarc } from './config-files.ts';
 import { connect } from './connect.ts';
+import { readCredentialsZip } from './credentials-zip.ts';
 import { discover } from './discover.ts';
 import { SourceError } from './errors.ts';
 
 interface InventoryFlags {
   eucarc?: string;
+  credentialsZip?: string;
   ec2Url?: string;
   s3Url?: string;
   euareUrl?: string;
@@ -26,6 +28,10 @@ export function createInventoryCommand(): Command {
       'Read every user and resource of a Eucalyptus 2.0/3.x cloud and print the Inventory as JSON.',
     )
     .option('--eucarc <file>', "the admin's eucarc (EC2_URL, S3_URL, EUARE_URL, keys)")
+    .option(
+      '--credentials-zip <file>',
+      'the admin credentials zip Eucalyptus hands out (eucarc, cloud-cert.pem, keys)',
+    )
     .option('--ec2-url <url>', 'EC2 endpoint, e.g. http://clc:8773/services/Eucalyptus')
     .option('--s3-url <url>', 'Walrus endpoint')
     .option('--euare-url <url>', 'Euare endpoint (3.x)')
@@ -39,11 +45,28 @@ export function createInventoryCommand(): Command {
     .action(async (flags: InventoryFlags) => {
       const env = process.env;
       let rc: Partial<ReturnType<typeof parseEucarc>> = {};
+      let zipCloudPk: string | undefined;
+      if (flags.eucarc !== undefined && flags.credentialsZip !== undefined)
+        throw new SourceError('bad-input', 'Give --eucarc or --credentials-zip, not both.');
       try {
         if (flags.eucarc !== undefined)
           rc = parseEucarc(await readFile(flags.eucarc, 'utf8'), flags.eucarc);
       } catch (e) {
         throw new SourceError('bad-input', e instanceof Error ? e.message : String(e));
+      }
+      if (flags.credentialsZip !== undefined) {
+        let buffer: Buffer;
+        try {
+          buffer = await readFile(flags.credentialsZip);
+        } catch (e) {
+          throw new SourceError(
+            'bad-input',
+            `Cannot read ${flags.credentialsZip}: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+        const zip = await readCredentialsZip(buffer);
+        rc = zip.eucarc;
+        zipCloudPk = zip.cloudPkPem;
       }
       const ec2Url = flags.ec2Url ?? rc.ec2Url ?? env.EC2_URL;
       const accessKey = flags.accessKey ?? rc.accessKey ?? env.EC2_ACCESS_KEY;
@@ -71,7 +94,7 @@ export function createInventoryCommand(): Command {
         s3Url: flags.s3Url ?? rc.s3Url ?? env.S3_URL,
         euareUrl: flags.euareUrl ?? rc.euareUrl ?? env.EUARE_URL,
         controllerDbUrl: flags.clcDb,
-        cloudPkPem: await read(flags.cloudPk),
+        cloudPkPem: (await read(flags.cloudPk)) ?? zipCloudPk,
         eucalyptusConf: await read(flags.eucaConf),
       });
       try {

@@ -19,6 +19,7 @@ import { ListAccessKeysCommand, ListUsersCommand, type IAMClient } from '@aws-sd
 import {
   AddressSchema,
   AvailabilityZoneSchema,
+  EucalyptusImageIdSchema,
   ImageSchema,
   InstanceSchema,
   InventorySchema,
@@ -434,13 +435,32 @@ export async function discover(
   conn: SourceConnection,
   options: DiscoverOptions = {},
 ): Promise<Inventory> {
+  const { signal } = options;
+  if (signal?.aborted) throw new SourceError('aborted', 'Discovery was cancelled.');
+  try {
+    return await discoverAll(conn, options);
+  } catch (e) {
+    // Whatever was in flight when the signal fired, the caller sees one `aborted` error.
+    if (signal?.aborted)
+      throw e instanceof SourceError && e.code === 'aborted'
+        ? e
+        : new SourceError('aborted', 'Discovery was cancelled.', { cause: e });
+    throw e;
+  }
+}
+
+async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Promise<Inventory> {
   const limit = pLimit(options.concurrency ?? 16);
   const ctx: Ctx = {
     conn,
     signal: options.signal,
     findings: [],
     progress: (kind, done, total) => options.onProgress?.({ kind, done, total }),
-    limit: (fn) => limit(fn),
+    limit: (fn) =>
+      limit(() => {
+        options.signal?.throwIfAborted();
+        return fn();
+      }),
     accountNames: new Map(),
   };
   const v3 = conn.majorVersion === 3;
@@ -832,6 +852,8 @@ async function readImage(
 ): Promise<Image | undefined> {
   const conn = ctx.conn;
   const id = img.ImageId ?? '?';
+  // The id is checked before it goes into any request (DescribeImageAttribute, manifests).
+  if (keep(ctx, EucalyptusImageIdSchema, 'image', id, id) === undefined) return undefined;
   const launchPermissions: Image['launchPermissions'] = [];
   try {
     const attr = await conn
@@ -1057,6 +1079,48 @@ async function resolveNetwork(
         `The configuration says ${network.mode}, but the cloud has ${elastic.length} allocated public address(es), which only MANAGED modes have.`,
         elastic.map((a) => a.publicIp),
         "Check that eucalyptus.conf is the cloud controller's current one.",
+      ),
+    );
+  // SYSTEM and STATIC hand instances one address (public = private) and have no public pool;
+  // MANAGED modes list their public pool in DescribeAddresses and give instances other addresses.
+  const hasIp = (ip: string | undefined): ip is string => ip !== undefined && ip !== '0.0.0.0';
+  // 2.0 keeps the public address only in dnsName (without the DNS component).
+  const pub = (i: Instance): string | undefined =>
+    hasIp(i.publicIpAddress)
+      ? i.publicIpAddress
+      : i.dnsName !== undefined && IPV4.test(i.dnsName) && hasIp(i.dnsName)
+        ? i.dnsName
+        : undefined;
+  const withBoth = instances.filter((i) => hasIp(i.privateIpAddress) && pub(i) !== undefined);
+  const sameIp = withBoth.filter((i) => pub(i) === i.privateIpAddress);
+  const otherIp = withBoth.filter((i) => pub(i) !== i.privateIpAddress);
+  if (
+    (network.mode === 'MANAGED' || network.mode === 'MANAGED-NOVLAN') &&
+    addresses.length === 0 &&
+    sameIp.length > 0 &&
+    otherIp.length === 0
+  )
+    ctx.findings.push(
+      finding(
+        'network.mode-mismatch',
+        'error',
+        `The configuration says ${network.mode}, but the cloud lists no public addresses and its ${sameIp.length} addressed instance(s) have public addresses equal to their private ones, as in SYSTEM or STATIC mode.`,
+        sameIp.map((i) => i.instanceId),
+        "Check that eucalyptus.conf is the cloud controller's current one, or choose SYSTEM or STATIC.",
+      ),
+    );
+  if (
+    (network.mode === 'SYSTEM' || network.mode === 'STATIC') &&
+    elastic.length === 0 &&
+    otherIp.length > 0
+  )
+    ctx.findings.push(
+      finding(
+        'network.mode-mismatch',
+        'error',
+        `The configuration says ${network.mode}, but ${otherIp.length} instance(s) have a public address different from their private one, which only MANAGED modes give.`,
+        otherIp.map((i) => i.instanceId),
+        "Check that eucalyptus.conf is the cloud controller's current one, or choose a MANAGED mode.",
       ),
     );
   const { subnet, netmask, macMap } = network.vnet;

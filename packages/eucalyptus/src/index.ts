@@ -26,4 +26,9 @@ export { GuardedHttpHandler, DEFAULT_MAX_RESPONSE_BYTES, hasDoctype } from './ht
 export { QuerySignatureV2Signer, querySignatureV2AuthScheme } from './signing/query-v2.ts';
 export { S3SignatureV2Signer, s3SignatureV2AuthScheme } from './signing/s3-v2.ts';
 export { openImage, type ImageStream, type OpenImageOptions } from './images.ts';
+export {
+  readCredentialsZip,
+  type CredentialsZip,
+  type ReadCredentialsZipOptions,
+} from './credentials-zip.ts';
 export { createInventoryCommand } from './command.ts';
