@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,6 +16,27 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Starts the embedded server in a child process (which commits a row and waits to be killed) and
+ * returns it with the PID of its postmaster.
+ */
+async function startInChild(dataDir: string): Promise<{ child: ChildProcess; postmaster: number }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./fixtures/start-and-wait.ts', import.meta.url).pathname, dataDir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  for (let i = 0; i < 300 && !out.includes('ready'); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(out).toContain('ready');
+  const postmaster = Number(
+    readFileSync(join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0],
+  );
+  return { child, postmaster };
 }
 
 describe('embedded PostgreSQL', () => {
@@ -51,25 +72,7 @@ describe('embedded PostgreSQL', () => {
   it('recovers the cluster of a process killed with SIGKILL, committed data intact', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'euca2nova-embedded-'));
     dirs.push(dataDir);
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        new URL('./fixtures/start-and-wait.ts', import.meta.url).pathname,
-        dataDir,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    for (let i = 0; i < 300 && !out.includes('ready'); i++)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('ready');
-
-    const orphanPid = Number(
-      readFileSync(join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0],
-    );
+    const { child, postmaster: orphanPid } = await startInChild(dataDir);
     child.kill('SIGKILL');
     await once(child, 'exit');
     expect(isAlive(orphanPid)).toBe(true); // the orphan outlived its parent
@@ -88,23 +91,7 @@ describe('embedded PostgreSQL', () => {
   it('stops its PostgreSQL when its process is terminated by a signal nobody handles', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'euca2nova-embedded-'));
     dirs.push(dataDir);
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        new URL('./fixtures/start-and-wait.ts', import.meta.url).pathname,
-        dataDir,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    for (let i = 0; i < 300 && !out.includes('ready'); i++)
-      await new Promise((r) => setTimeout(r, 100));
-    const postmaster = Number(
-      readFileSync(join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0],
-    );
+    const { child, postmaster } = await startInChild(dataDir);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
