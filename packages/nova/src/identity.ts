@@ -156,15 +156,37 @@ export function projectOfOwner(
   inventory: Pick<Inventory, 'users'>,
 ): string | undefined {
   if (owner === undefined) return undefined;
+  const accounts = accountIndex(inventory.users);
   const account =
     owner.accountNumber ??
-    inventory.users.find(
-      (u) => owner.accountName !== undefined && u.accountName === owner.accountName,
-    )?.accountNumber;
-  if (account !== undefined) {
-    return inventory.users.some((u) => u.accountNumber === account) ? account : undefined;
-  }
+    (owner.accountName !== undefined ? accounts.byName.get(owner.accountName) : undefined);
+  if (account !== undefined) return accounts.numbers.has(account) ? account : undefined;
   return owner.userName;
+}
+
+interface AccountIndex {
+  readonly numbers: ReadonlySet<string>;
+  readonly byName: ReadonlyMap<string, string>;
+}
+
+/** Built once per user list: every resource of the cloud asks, so a scan each time is O(n·m). */
+const accountIndexes = new WeakMap<readonly User[], AccountIndex>();
+
+function accountIndex(users: readonly User[]): AccountIndex {
+  let index = accountIndexes.get(users);
+  if (index === undefined) {
+    const numbers = new Set<string>();
+    const byName = new Map<string, string>();
+    for (const u of users) {
+      if (u.accountNumber === undefined) continue;
+      numbers.add(u.accountNumber);
+      if (u.accountName !== undefined && !byName.has(u.accountName))
+        byName.set(u.accountName, u.accountNumber);
+    }
+    index = { numbers, byName };
+    accountIndexes.set(users, index);
+  }
+  return index;
 }
 
 /**
