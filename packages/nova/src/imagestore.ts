@@ -102,6 +102,129 @@ async function sha256OfFile(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+async function existingImage(
+  finalDir: string,
+  info: NovaImageInfo,
+  infoText: string,
+  expectedSha256: string | undefined,
+): Promise<WriteImageResult | undefined> {
+  const existing = await stat(finalDir).catch(() => undefined);
+  if (existing === undefined) return undefined;
+  // Compare what is there with what we were asked to write; never overwrite.
+  const haveInfo = await readFile(join(finalDir, 'info.json'), 'utf8').catch(() => '');
+  const haveSha = await sha256OfFile(join(finalDir, 'image')).catch(() => '');
+  const fields: string[] = [];
+  if (haveInfo !== infoText) fields.push('info.json');
+  if (expectedSha256 !== undefined && haveSha !== expectedSha256) fields.push('image');
+  const size = (await stat(join(finalDir, 'image')).catch(() => undefined))?.size ?? 0;
+  return {
+    action: fields.length === 0 ? 'skipped' : 'conflict',
+    imageId: info.imageId,
+    bytes: size,
+    sha256: haveSha,
+    ...(fields.length > 0 ? { fields } : {}),
+  };
+}
+
+function checkIds(info: NovaImageInfo): void {
+  parseEc2Id(info.imageId, { prefixes: ['emi', 'eki', 'eri', 'ami', 'aki', 'ari'] });
+  for (const ref of [info.kernelId, info.ramdiskId]) {
+    if (ref !== undefined) parseEc2Id(ref, { prefixes: ['eki', 'eri', 'aki', 'ari'] });
+  }
+}
+
+async function checkSpace(imagesPath: string, imageId: string, needed: number): Promise<void> {
+  const fs = await statfs(imagesPath).catch((e: unknown) => {
+    throw new NovaTargetError(
+      'images-path',
+      `The image store ${imagesPath} is not usable: ${(e as Error).message}`,
+    );
+  });
+  if (fs.bavail * fs.bsize < needed + 1_048_576) {
+    throw new NovaTargetError(
+      'disk-full',
+      `Not enough space under ${imagesPath} for ${imageId}: ${String(needed)} bytes needed, ${String(fs.bavail * fs.bsize)} free.`,
+    );
+  }
+}
+
+/** Append `data` to an open file while hashing it: one write in flight while the next chunk is read. */
+async function appendHashed(
+  write: (buf: Uint8Array) => Promise<void>,
+  data: Readable | AsyncIterable<Uint8Array>,
+  hash: ReturnType<typeof createHash>,
+  start: number,
+  options: { signal?: AbortSignal | undefined; onProgress?: ((bytes: number) => void) | undefined },
+): Promise<number> {
+  let bytes = start;
+  // Chunks are never reused by their producer (streams hand out fresh buffers), so holding one
+  // across iterations is safe.
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const chunk of data) {
+      throwIfAborted(options.signal);
+      const buf = chunk as Uint8Array;
+      bytes += buf.byteLength;
+      hash.update(buf);
+      await writing;
+      writing = write(buf);
+      options.onProgress?.(bytes);
+    }
+  } finally {
+    await writing.catch(() => undefined);
+  }
+  await writing;
+  return bytes;
+}
+
+async function finish(
+  imagesPath: string,
+  workDir: string,
+  finalDir: string,
+  info: NovaImageInfo,
+  infoText: string,
+  sha256: string,
+  bytes: number,
+  options: WriteImageOptions,
+): Promise<WriteImageResult> {
+  if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256.toLowerCase()) {
+    throw new NovaTargetError(
+      'checksum',
+      `Image ${info.imageId}: SHA-256 ${sha256} does not match the expected ${options.expectedSha256}.`,
+    );
+  }
+  if (options.expectedBytes !== undefined && bytes !== options.expectedBytes) {
+    throw new NovaTargetError(
+      'size',
+      `Image ${info.imageId}: ${String(bytes)} bytes arrived, the source announced ${String(options.expectedBytes)}.`,
+    );
+  }
+  await rm(join(workDir, 'info.json'), { force: true });
+  const ih = await open(join(workDir, 'info.json'), 'wx', 0o644);
+  try {
+    await ih.writeFile(infoText);
+    await ih.sync();
+  } finally {
+    await ih.close();
+  }
+  await fsyncPath(workDir);
+  throwIfAborted(options.signal);
+  await rename(workDir, finalDir);
+  await fsyncPath(imagesPath);
+  return { action: 'inserted', imageId: info.imageId, bytes, sha256 };
+}
+
+function diskFull(e: unknown, imagesPath: string, imageId: string, kept: boolean): unknown {
+  if ((e as { code?: string }).code === 'ENOSPC') {
+    return new NovaTargetError(
+      'disk-full',
+      `The image store ${imagesPath} is full: ${imageId} was not written (${kept ? 'the partial copy is kept to resume from' : 'nothing left behind'}).`,
+      { cause: e },
+    );
+  }
+  return e;
+}
+
 /**
  * Write one image into `<imagesPath>/<imageId>/{image,info.json}`: everything goes to a hidden
  * temporary directory first, the payload is hashed while written and checked against
@@ -115,101 +238,139 @@ export async function writeImage(
   data: Readable | AsyncIterable<Uint8Array>,
   options: WriteImageOptions = {},
 ): Promise<WriteImageResult> {
-  parseEc2Id(info.imageId, { prefixes: ['emi', 'eki', 'eri', 'ami', 'aki', 'ari'] });
-  for (const ref of [info.kernelId, info.ramdiskId]) {
-    if (ref !== undefined) parseEc2Id(ref, { prefixes: ['eki', 'eri', 'aki', 'ari'] });
-  }
+  checkIds(info);
   throwIfAborted(options.signal);
   const finalDir = join(imagesPath, info.imageId);
   const infoText = canonicalInfo(info);
-  const existing = await stat(finalDir).catch(() => undefined);
-  if (existing !== undefined) {
-    // Drain nothing: compare what is there with what we were asked to write.
-    const haveInfo = await readFile(join(finalDir, 'info.json'), 'utf8').catch(() => '');
-    const haveSha = await sha256OfFile(join(finalDir, 'image')).catch(() => '');
-    const fields: string[] = [];
-    if (haveInfo !== infoText) fields.push('info.json');
-    if (options.expectedSha256 !== undefined && haveSha !== options.expectedSha256)
-      fields.push('image');
-    const size = (await stat(join(finalDir, 'image')).catch(() => undefined))?.size ?? 0;
-    return {
-      action: fields.length === 0 ? 'skipped' : 'conflict',
-      imageId: info.imageId,
-      bytes: size,
-      sha256: haveSha,
-      ...(fields.length > 0 ? { fields } : {}),
-    };
-  }
-  if (options.expectedBytes !== undefined) {
-    const fs = await statfs(imagesPath).catch((e: unknown) => {
-      throw new NovaTargetError(
-        'images-path',
-        `The image store ${imagesPath} is not usable: ${(e as Error).message}`,
-      );
-    });
-    if (fs.bavail * fs.bsize < options.expectedBytes + 1_048_576) {
-      throw new NovaTargetError(
-        'disk-full',
-        `Not enough space under ${imagesPath} for ${info.imageId}: ${String(options.expectedBytes)} bytes needed, ${String(fs.bavail * fs.bsize)} free.`,
-      );
-    }
-  }
+  const present = await existingImage(finalDir, info, infoText, options.expectedSha256);
+  if (present !== undefined) return present;
+  if (options.expectedBytes !== undefined)
+    await checkSpace(imagesPath, info.imageId, options.expectedBytes);
   const tmpDir = join(imagesPath, `.${info.imageId}.tmp-${randomBytes(6).toString('hex')}`);
   await mkdir(tmpDir, { mode: 0o755 });
   try {
     const hash = createHash('sha256');
-    let bytes = 0;
     const fh = await open(join(tmpDir, 'image'), 'wx', 0o644);
+    let bytes: number;
     try {
-      // One write in flight while the next chunk is read and hashed. Chunks are never reused by
-      // their producer (streams hand out fresh buffers), so holding one across iterations is safe.
-      let writing: Promise<void> = Promise.resolve();
-      try {
-        for await (const chunk of data) {
-          throwIfAborted(options.signal);
-          const buf = chunk as Uint8Array;
-          bytes += buf.byteLength;
-          hash.update(buf);
-          await writing;
-          writing = writeAll(fh, buf);
-        }
-      } finally {
-        await writing.catch(() => undefined);
-      }
-      await writing;
+      bytes = await appendHashed((buf) => writeAll(fh, buf), data, hash, 0, options);
       await fh.sync();
     } finally {
       await fh.close();
     }
-    const sha256 = hash.digest('hex');
-    if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256.toLowerCase()) {
-      throw new NovaTargetError(
-        'checksum',
-        `Image ${info.imageId}: SHA-256 ${sha256} does not match the expected ${options.expectedSha256}.`,
-      );
-    }
-    const ih = await open(join(tmpDir, 'info.json'), 'wx', 0o644);
-    try {
-      await ih.writeFile(infoText);
-      await ih.sync();
-    } finally {
-      await ih.close();
-    }
-    await fsyncPath(tmpDir);
-    throwIfAborted(options.signal);
-    await rename(tmpDir, finalDir);
-    await fsyncPath(imagesPath);
-    return { action: 'inserted', imageId: info.imageId, bytes, sha256 };
+    return await finish(
+      imagesPath,
+      tmpDir,
+      finalDir,
+      info,
+      infoText,
+      hash.digest('hex'),
+      bytes,
+      options,
+    );
   } catch (e) {
     await rm(tmpDir, { recursive: true, force: true });
-    if ((e as { code?: string }).code === 'ENOSPC') {
+    throw diskFull(e, imagesPath, info.imageId, false);
+  }
+}
+
+export interface ResumableSource {
+  /** The image's bytes from `offset` on. */
+  readonly stream: Readable | AsyncIterable<Uint8Array>;
+}
+
+export interface WriteImageResumableOptions extends WriteImageOptions {
+  /** Called with the bytes on disk so far (including those of an earlier, interrupted attempt). */
+  readonly onProgress?: (bytesDone: number) => void;
+}
+
+/** Where an interrupted copy of `imageId` waits to be resumed. */
+export function partialImageDir(imagesPath: string, imageId: string): string {
+  return join(imagesPath, `.${imageId}.partial`);
+}
+
+/**
+ * Like `writeImage`, but an interrupted copy (error, abort, or a killed process) keeps its bytes in
+ * `.<imageId>.partial/` and the next call continues from that byte offset: `open(offset)` must
+ * return the image from there on. The bytes already on disk are hashed again so the final
+ * checksum covers the whole file. A copy whose checksum or size turns out wrong is removed, so
+ * the next attempt starts clean. Callers must not run two copies of one image at the same time.
+ */
+export async function writeImageResumable(
+  imagesPath: string,
+  info: NovaImageInfo,
+  openAt: (offset: number) => Promise<ResumableSource>,
+  options: WriteImageResumableOptions = {},
+): Promise<WriteImageResult & { resumedFrom: number }> {
+  checkIds(info);
+  throwIfAborted(options.signal);
+  const finalDir = join(imagesPath, info.imageId);
+  const infoText = canonicalInfo(info);
+  const present = await existingImage(finalDir, info, infoText, options.expectedSha256);
+  if (present !== undefined) return { ...present, resumedFrom: 0 };
+  const workDir = partialImageDir(imagesPath, info.imageId);
+  await mkdir(workDir, { recursive: true, mode: 0o755 });
+  const fh = await open(join(workDir, 'image'), constants.O_RDWR | constants.O_CREAT, 0o644);
+  let offset = 0;
+  try {
+    const hash = createHash('sha256');
+    offset = (await fh.stat()).size;
+    if (offset > 0) {
+      for await (const chunk of fh.createReadStream({
+        start: 0,
+        end: offset - 1,
+        autoClose: false,
+      }))
+        hash.update(chunk as Buffer);
+    }
+    if (options.expectedBytes !== undefined && offset > options.expectedBytes) {
       throw new NovaTargetError(
-        'disk-full',
-        `The image store ${imagesPath} is full: ${info.imageId} was not written (nothing left behind).`,
-        { cause: e },
+        'size',
+        `The partial copy of ${info.imageId} is longer than the image; it is discarded.`,
       );
     }
-    throw e;
+    if (options.expectedBytes !== undefined)
+      await checkSpace(imagesPath, info.imageId, options.expectedBytes - offset);
+    options.onProgress?.(offset);
+    let bytes = offset;
+    if (options.expectedBytes === undefined || offset < options.expectedBytes) {
+      const source = await openAt(offset);
+      let position = offset;
+      // Positional writes: the hashing read above must not decide where new bytes land.
+      bytes = await appendHashed(
+        async (buf) => {
+          let off = 0;
+          while (off < buf.byteLength) {
+            const { bytesWritten } = await fh.write(buf, off, buf.byteLength - off, position);
+            off += bytesWritten;
+            position += bytesWritten;
+          }
+        },
+        source.stream,
+        hash,
+        offset,
+        options,
+      );
+    }
+    await fh.sync();
+    await fh.close();
+    const result = await finish(
+      imagesPath,
+      workDir,
+      finalDir,
+      info,
+      infoText,
+      hash.digest('hex'),
+      bytes,
+      options,
+    );
+    return { ...result, resumedFrom: offset };
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    if (e instanceof NovaTargetError && (e.code === 'checksum' || e.code === 'size')) {
+      await rm(workDir, { recursive: true, force: true });
+    }
+    throw diskFull(e, imagesPath, info.imageId, true);
   }
 }
 

@@ -84,8 +84,20 @@ export {
   WRITE_ORDER,
 } from './writers.ts';
 export type { NovaWriteInput, KindWriteResult, ProjectQuota } from './writers.ts';
-export { writeImage, buildImageInfo, readImageStore } from './imagestore.ts';
-export type { NovaImageInfo, WriteImageOptions, WriteImageResult } from './imagestore.ts';
+export {
+  writeImage,
+  writeImageResumable,
+  partialImageDir,
+  buildImageInfo,
+  readImageStore,
+} from './imagestore.ts';
+export type {
+  NovaImageInfo,
+  WriteImageOptions,
+  WriteImageResult,
+  WriteImageResumableOptions,
+  ResumableSource,
+} from './imagestore.ts';
 export { readBack, compareWithInventory, viewForUser } from './readback.ts';
 export type { Ec2View, Difference, CompareContext } from './readback.ts';
 export { createNovaCommand } from './command.ts';
