@@ -311,10 +311,9 @@ export async function writeImageResumable(
   const workDir = partialImageDir(imagesPath, info.imageId);
   await mkdir(workDir, { recursive: true, mode: 0o755 });
   const fh = await open(join(workDir, 'image'), constants.O_RDWR | constants.O_CREAT, 0o644);
-  let offset = 0;
   try {
     const hash = createHash('sha256');
-    offset = (await fh.stat()).size;
+    const offset = (await fh.stat()).size;
     if (offset > 0) {
       for await (const chunk of fh.createReadStream({
         start: 0,

@@ -19,3 +19,25 @@ export {
   migrateStateDatabase,
   type AppliedMigration,
 } from './migrate.ts';
+export { STATE_KEY_FILE, StateKey, StateKeyError, loadStateKey } from './secrets.ts';
+export {
+  JOB_EVENTS_CHANNEL,
+  PgJobStore,
+  StateConflictError,
+  StateNotFoundError,
+  type JobRecord,
+  type StepRecord,
+  type StepResult,
+  type StepStatus,
+  type StepWrite,
+  type StoredConnection,
+} from './jobs.ts';
+export {
+  TRANSFER_QUEUE,
+  TransferQueue,
+  transferTaskId,
+  type TransferAttempt,
+  type TransferHandler,
+  type TransferQueueOptions,
+  type TransferTask,
+} from './queue.ts';

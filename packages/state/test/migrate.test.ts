@@ -24,8 +24,16 @@ describe('state database migrations', () => {
     expect(await tables(db.url)).toEqual([]);
 
     const applied = await migrateStateDatabase(db.url);
-    expect(applied.map((m) => m.name)).toEqual(['0001_jobs']);
-    expect(await tables(db.url)).toEqual(['job_events', 'jobs', MIGRATIONS_TABLE]);
+    expect(applied.map((m) => m.name)).toEqual(['0001_jobs', '0002_migrations']);
+    expect(await tables(db.url)).toEqual([
+      'connections',
+      'inventories',
+      'job_events',
+      'job_steps',
+      'jobs',
+      'plans',
+      MIGRATIONS_TABLE,
+    ]);
 
     expect(await migrateStateDatabase(db.url)).toEqual([]);
   });
@@ -33,7 +41,7 @@ describe('state database migrations', () => {
   it('lets two processes migrate the same database at once', async () => {
     const db = await createTestDatabase();
     const results = await Promise.all([migrateStateDatabase(db.url), migrateStateDatabase(db.url)]);
-    expect(results.flat().map((m) => m.name)).toEqual(['0001_jobs']);
+    expect(results.flat().map((m) => m.name)).toEqual(['0001_jobs', '0002_migrations']);
   });
 
   it('gives the schema the constraints the job model relies on', async () => {

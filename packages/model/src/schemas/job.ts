@@ -50,7 +50,11 @@ export function isFinalJobStatus(status: JobStatus): boolean {
   return status === 'cancelled' || status === 'failed' || status === 'succeeded';
 }
 
-/** Run order of a migration (ARCHITECTURE.md, data flow step 4), bracketed by discover/plan and verify/report. */
+/**
+ * Run order of a migration, bracketed by discover/plan and verify/report. Rows follow Nova's
+ * foreign keys (fixed IPs exist before instances take them, floating IPs point at fixed IPs,
+ * volumes at instances); image copies start after the networks and run beside the row phases.
+ */
 export const JOB_PHASES = [
   'discover',
   'plan',
@@ -58,10 +62,11 @@ export const JOB_PHASES = [
   'key-pairs',
   'security-groups',
   'networks',
-  'floating-ips',
   'images',
-  'volumes',
   'instances',
+  'floating-ips',
+  'volumes',
+  'sequences',
   'verify',
   'report',
 ] as const;
