@@ -143,6 +143,14 @@ describe('renderReportPdf', () => {
     );
   });
 
+  it('renders text that the standard fonts cannot show instead of failing', async () => {
+    const idMap = [
+      { kind: 'keyPair' as const, sourceId: 'alice/ключ 日本 🔑', targetId: 'alice/key' },
+    ];
+    const pages = await pagesText(await renderReportPdf(sampleReport({ idMap })));
+    expect(pages.join('\n')).toContain('alice/key');
+  });
+
   it('refuses a report carrying a secret', async () => {
     const base = sampleReport();
     const planted = { ...base, source: { ...base.source, secretKey: PLANTED_SECRET } };
