@@ -32,3 +32,4 @@ export {
   type ReadCredentialsZipOptions,
 } from './credentials-zip.ts';
 export { createInventoryCommand } from './command.ts';
+export { addSourceOptions, resolveSourceInput, type SourceFlags } from './options.ts';
