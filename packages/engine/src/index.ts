@@ -1,2 +1,3 @@
+export * from './plan/index.ts';
 export * from './report/index.ts';
 export * from './run/index.ts';

@@ -55,6 +55,7 @@ export {
 export type {
   WriteResult,
   WriteOptions,
+  RowOutcome,
   Conflict,
   FieldConflict,
   Row,

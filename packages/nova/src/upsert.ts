@@ -36,6 +36,20 @@ export interface WriteOptions {
   readonly failOnConflict?: boolean;
   /** Classify rows (insert / skip / conflict) without writing: every batch is rolled back. */
   readonly dryRun?: boolean;
+  /**
+   * Told how each row was classified, before its batch is inserted: the counts alone cannot say
+   * which source item is new, identical or in conflict (the planner needs that per item).
+   */
+  readonly onRow?: (outcome: RowOutcome) => void;
+}
+
+/** How one row compared with the target: `insert` (absent), `skip` (identical) or `conflict`. */
+export interface RowOutcome {
+  readonly kind: string;
+  readonly id: string;
+  readonly row: Row;
+  readonly outcome: 'insert' | 'skip' | 'conflict';
+  readonly fields: readonly FieldConflict[];
 }
 
 /** A row is present with different data and the caller asked not to go on. */
@@ -171,7 +185,7 @@ export async function writeRows(
               [idx, ...arrays],
             );
       const present = new Set<number>();
-      const conflicted = new Set<number>();
+      const conflicted = new Map<number, FieldConflict[]>();
       // Keys absent from the table but repeated in the batch: compare with their first occurrence.
       const inTable = new Set(found.rows.map((f) => Number(f.i)));
       const repeated =
@@ -194,8 +208,21 @@ export async function writeRows(
           }
         });
         if (fields.length > 0) {
-          conflicted.add(i);
+          conflicted.set(i, fields);
           conflicts.push({ kind: spec.kind, id: spec.idOf(batch[i] as Row), fields });
+        }
+      }
+      if (options.onRow !== undefined) {
+        for (const i of idx) {
+          const row = batch[i] as Row;
+          const fields = conflicted.get(i);
+          options.onRow({
+            kind: spec.kind,
+            id: spec.idOf(row),
+            row,
+            outcome: fields !== undefined ? 'conflict' : present.has(i) ? 'skip' : 'insert',
+            fields: fields ?? [],
+          });
         }
       }
       if (options.failOnConflict === true && conflicted.size > 0) {

@@ -22,6 +22,7 @@ import {
   writeUsers,
   NovaConflictError,
   type KindWriteResult,
+  type RowOutcome,
 } from '../src/index.ts';
 import { DEMO_HOSTS, demoInventory, demoMappings, scaleInventory } from './fixtures/index.ts';
 
@@ -277,6 +278,27 @@ describe('a demo cloud migrated in MANAGED mode (VlanManager, widened ids)', asy
     expect(r.inserted).toBe(9); // dave: user, project, membership, 3 global and 3 project roles
     expect(r.conflicts.map((c) => c.id)).toEqual(['alice']);
     expect(await q(db.url, "SELECT id FROM users WHERE id = 'dave'")).toEqual([]);
+  });
+
+  it('tells a dry run how each row was classified', async () => {
+    const more = {
+      ...inventory,
+      users: [
+        ...inventory.users,
+        { userName: 'dave', admin: false, enabled: true, accessKeys: [] },
+      ],
+    };
+    const outcomes: RowOutcome[] = [];
+    await writeUsers(db.url, more, { dryRun: true, onRow: (o) => outcomes.push(o) });
+    const users = outcomes.filter((o) => o.kind === 'user');
+    expect(users.map((o) => [o.id, o.outcome])).toEqual([
+      ['admin', 'skip'],
+      ['alice', 'conflict'],
+      ['bob', 'skip'],
+      ['dave', 'insert'],
+    ]);
+    expect(users[1]?.fields.map((f) => f.field)).toEqual(['secret_key']);
+    expect(users[3]?.row.id).toBe('dave');
   });
 
   it('writes quotas where the source had limits', async () => {

@@ -1,0 +1,45 @@
+export {
+  plan,
+  analysePlan,
+  createPlan,
+  restrictInventory,
+  selectedInventory,
+  findingKey,
+  blockingFindings,
+  unacknowledgedWarnings,
+  acknowledgeFindings,
+  assertRunnable,
+  PlanError,
+  PlanBlockedError,
+} from './plan.ts';
+export type { PlanOutcome, CreatePlanOptions, PlanErrorCode } from './plan.ts';
+export { selectWithDependencies, dependenciesOf, compareItems } from './selection.ts';
+export type { SelectedResource, SelectionClosure } from './selection.ts';
+export { InventoryIndex, itemKey, UNKNOWN_OWNER } from './resources.ts';
+export type { Resource, ResourceRef } from './resources.ts';
+export {
+  PREFLIGHT_RULES,
+  FINDING_SOURCES,
+  SUPERSEDED_RULE_IDS,
+  runRules,
+  compareFindings,
+  listOf,
+} from './rules.ts';
+export type {
+  PreflightRule,
+  RuleHit,
+  RuleContext,
+  PlannedResource,
+  FindingSource,
+} from './rules.ts';
+export { readTargetSnapshot } from './target.ts';
+export type {
+  TargetSnapshot,
+  TargetSchemaSnapshot,
+  TargetItemState,
+  TargetFieldDifference,
+  TargetRowConflict,
+  TargetImage,
+  TargetImageStore,
+  ReadTargetOptions,
+} from './target.ts';

@@ -1,0 +1,143 @@
+import type { Inventory, PlanSelection, PulledInBy, ResourceKind } from '@euca2nova/model';
+import { projectOfGrantee } from '@euca2nova/nova';
+import { InventoryIndex, itemKey, type ResourceRef } from './resources.ts';
+
+/** One resource the plan covers: selected directly, or pulled in for something that needs it. */
+export interface SelectedResource {
+  readonly ref: ResourceRef;
+  readonly pulledInBy?: PulledInBy;
+}
+
+export interface SelectionClosure {
+  /** In kind order (RESOURCE_KINDS), then source id. */
+  readonly resources: readonly SelectedResource[];
+  /** Nova networks belong in the plan: selected as a kind, or needed by a selected instance. */
+  readonly includeNetworks: boolean;
+  /**
+   * The VNET_PUBLICIPS pool (addresses nobody holds) is written as unowned floating IPs only
+   * when addresses are selected for the whole cloud; a per-user selection has no claim on it.
+   */
+  readonly includeAddressPool: boolean;
+}
+
+const KIND_ORDER: readonly ResourceKind[] = [
+  'user',
+  'keyPair',
+  'securityGroup',
+  'network',
+  'address',
+  'image',
+  'volume',
+  'snapshot',
+  'instance',
+];
+
+export function compareItems(
+  a: { kind: ResourceKind; sourceId: string },
+  b: { kind: ResourceKind; sourceId: string },
+): number {
+  const k = KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
+  if (k !== 0) return k;
+  const x = a.sourceId.toLowerCase();
+  const y = b.sourceId.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+type Dependency = { readonly ref: ResourceRef; readonly relation: PulledInBy['relation'] };
+
+/** What a resource cannot work without in Nova, with why. */
+export function dependenciesOf(index: InventoryIndex, ref: ResourceRef): Dependency[] {
+  const out: Dependency[] = [];
+  const push = (d: ResourceRef | undefined, relation: PulledInBy['relation']): void => {
+    if (d !== undefined) out.push({ ref: d, relation });
+  };
+  const r = ref.resource;
+  if (r.kind !== 'user') {
+    push(index.ownerRef(r.value.owner), 'owner');
+  }
+  switch (r.kind) {
+    case 'instance': {
+      const i = r.value;
+      const project = ref.project;
+      if (project !== undefined) {
+        if (i.keyName !== undefined) push(index.keyPair(project, i.keyName), 'key-pair');
+        // Nova puts an instance started without groups into `default`, as Eucalyptus did.
+        const groups = i.groups.length > 0 ? i.groups.map((g) => g.groupName) : ['default'];
+        for (const g of groups) push(index.securityGroup(project, g), 'security-group');
+      }
+      push(index.get('image', i.imageId), 'image');
+      if (i.kernelId !== undefined) push(index.get('image', i.kernelId), 'kernel');
+      if (i.ramdiskId !== undefined) push(index.get('image', i.ramdiskId), 'ramdisk');
+      for (const v of index.volumesAttachedTo(i.instanceId)) push(v, 'attached-volume');
+      for (const a of index.addressesAssociatedWith(i.instanceId)) push(a, 'associated-address');
+      break;
+    }
+    case 'image':
+      if (r.value.kernelId !== undefined) push(index.get('image', r.value.kernelId), 'kernel');
+      if (r.value.ramdiskId !== undefined) push(index.get('image', r.value.ramdiskId), 'ramdisk');
+      break;
+    case 'securityGroup':
+      for (const rule of r.value.rules) {
+        for (const grant of rule.groups) {
+          const project = projectOfGrantee(grant.userId, index.inventory);
+          const g = index.securityGroup(project, grant.groupName);
+          if (g !== ref) push(g, 'granted-group');
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+function selectedDirectly(ref: ResourceRef, selection: PlanSelection): boolean {
+  if (selection.kinds !== undefined && !selection.kinds.includes(ref.kind)) return false;
+  if (selection.users === undefined) return true;
+  const who = ref.kind === 'user' ? ref.sourceId : ref.owner;
+  return who !== undefined && selection.users.includes(who);
+}
+
+/**
+ * The selection plus everything it needs, transitively: an instance brings its owner, key
+ * pair, groups, image, kernel, ramdisk, attached volumes and associated address; an image its
+ * owner, kernel and ramdisk; a group the groups it grants to; everything its owner. Each
+ * pulled-in resource says which item needed it first and why. Pure.
+ */
+export function selectWithDependencies(
+  inventory: Inventory | InventoryIndex,
+  selection: PlanSelection,
+): SelectionClosure {
+  const index = inventory instanceof InventoryIndex ? inventory : new InventoryIndex(inventory);
+  const chosen = new Map<string, SelectedResource>();
+  const queue: ResourceRef[] = [];
+  for (const ref of [...index.refs].sort(compareItems)) {
+    if (!selectedDirectly(ref, selection)) continue;
+    chosen.set(itemKey(ref.kind, ref.sourceId), { ref });
+    queue.push(ref);
+  }
+  // Breadth first in sorted order, so "pulled in by" names the same item on every run.
+  for (let i = 0; i < queue.length; i++) {
+    const ref = queue[i] as ResourceRef;
+    for (const dep of dependenciesOf(index, ref)) {
+      const key = itemKey(dep.ref.kind, dep.ref.sourceId);
+      if (chosen.has(key)) continue;
+      chosen.set(key, {
+        ref: dep.ref,
+        pulledInBy: { kind: ref.kind, sourceId: ref.sourceId, relation: dep.relation },
+      });
+      queue.push(dep.ref);
+    }
+  }
+  const resources = [...chosen.values()].sort((a, b) => compareItems(a.ref, b.ref));
+  const kinds = selection.kinds;
+  return {
+    resources,
+    includeNetworks:
+      kinds === undefined ||
+      kinds.includes('network') ||
+      resources.some((r) => r.ref.kind === 'instance'),
+    includeAddressPool:
+      selection.users === undefined && (kinds === undefined || kinds.includes('address')),
+  };
+}
