@@ -1,3 +1,4 @@
 export * from './plan/index.ts';
 export * from './report/index.ts';
 export * from './run/index.ts';
+export * from './session.ts';

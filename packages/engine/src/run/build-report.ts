@@ -82,7 +82,7 @@ export function buildReport(input: BuildReportInput): Report {
       )
         c.created++;
       else c.skipped++;
-      if (step?.status === 'done' && item.targetId !== undefined)
+      if (item.targetId !== undefined)
         idMap.push({
           kind: item.kind,
           sourceId: item.sourceId,

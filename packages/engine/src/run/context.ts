@@ -99,7 +99,7 @@ export async function loadJobContext(
     images: new Map(inventory.images.map((i) => [i.imageId, i])),
     itemsByPhase,
     source: () =>
-      (source ??= open(sourceInput as ConnectInput).catch((e: unknown) => {
+      (source ??= open(sourceInput).catch((e: unknown) => {
         // Not cached: the next item tries to connect again (the source may be back).
         source = undefined;
         throw e;

@@ -76,27 +76,35 @@ export async function runTransfer(
   task: TransferTask,
   attempt: TransferAttempt,
 ): Promise<void> {
-  const { store } = deps;
   const ctx = await deps.contexts.get(task.jobId);
   const image = ctx.images.get(task.imageId);
   if (image === undefined) return;
-  let release: (() => Promise<void>) | null = null;
-  for (;;) {
-    const job = await store.getJob(task.jobId);
-    if (['cancelling', 'cancelled', 'failed', 'succeeded'].includes(job.status)) return;
-    const step = (await store.steps(task.jobId, PHASE)).find((s) => s.item === task.imageId);
-    if (step?.status === 'done' || step?.status === 'failed') return;
-    if (job.status === 'running') {
-      release = await store.tryLockItem(task.jobId, task.imageId);
-      if (release !== null) break;
-    }
-    // Paused, or another worker holds this image: wait for it to finish or to die.
-    await sleep(1000, undefined, { signal: deps.signal });
-  }
+  const release = await lockImage(deps, task);
+  if (release === null) return;
   try {
     await copy(deps, ctx, task, attempt, image.imageId);
   } finally {
     await release();
+  }
+}
+
+/** The image's lock once the job runs and no other worker copies it; null when nothing is left to do. */
+async function lockImage(
+  deps: TransferDeps,
+  task: TransferTask,
+): Promise<(() => Promise<void>) | null> {
+  const { store } = deps;
+  for (;;) {
+    const job = await store.getJob(task.jobId);
+    if (['cancelling', 'cancelled', 'failed', 'succeeded'].includes(job.status)) return null;
+    const step = (await store.steps(task.jobId, PHASE)).find((s) => s.item === task.imageId);
+    if (step?.status === 'done' || step?.status === 'failed') return null;
+    if (job.status === 'running') {
+      const release = await store.tryLockItem(task.jobId, task.imageId);
+      if (release !== null) return release;
+    }
+    // Paused, or another worker holds this image: wait for it to finish or to die.
+    await sleep(1000, undefined, { signal: deps.signal });
   }
 }
 
