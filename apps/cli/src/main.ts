@@ -2,7 +2,16 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, VERSION, loadConfig, startServer } from '@euca2nova/server';
 import { createSimCommand } from '@euca2nova/euca-sim/command';
 import { createNovaCommand } from '@euca2nova/nova';
-import { SourceError, createInventoryCommand } from '@euca2nova/eucalyptus';
+import { ConfigFileError, SourceError, createInventoryCommand } from '@euca2nova/eucalyptus';
+import { JobSetupError, PlanError } from '@euca2nova/engine';
+import { NovaTargetError } from '@euca2nova/nova';
+import { StateKeyError, StateNotFoundError } from '@euca2nova/state';
+import {
+  createMigrateCommand,
+  createPlanCommand,
+  createWorkerCommand,
+} from './commands/migrate.ts';
+import { CliError } from './migration-options.ts';
 
 /** Exit codes shared by every subcommand (the migrate command adds 3, 4 and 5). */
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
@@ -42,6 +51,9 @@ export function createProgram(): Command {
   program.addCommand(createNovaCommand());
   program.addCommand(createSimCommand());
   program.addCommand(createInventoryCommand());
+  program.addCommand(createPlanCommand());
+  program.addCommand(createMigrateCommand());
+  program.addCommand(createWorkerCommand());
 
   return program;
 }
@@ -51,13 +63,29 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = createProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT.ok;
+    // migrate sets its own code (3, 4, 5) when it ends without an exception.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are printed by commander and end with code 0.
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (e instanceof SourceError) {
+    if (e instanceof CliError) {
+      process.stderr.write(`euca2nova: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof PlanError) {
+      process.stderr.write(`euca2nova: ${e.message}\n`);
+      return e.code === 'unknown-finding' ? EXIT.badInput : 3;
+    }
+    if (
+      e instanceof SourceError ||
+      e instanceof NovaTargetError ||
+      e instanceof JobSetupError ||
+      e instanceof StateKeyError ||
+      e instanceof StateNotFoundError ||
+      e instanceof ConfigFileError
+    ) {
       process.stderr.write(`euca2nova: ${e.message}\n`);
       return EXIT.badInput;
     }

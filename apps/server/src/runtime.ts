@@ -1,18 +1,15 @@
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   ensureDatabase,
-  migrateStateDatabase,
-  redactUrl,
-  startEmbeddedPostgres,
+  openStateDatabase,
   withDatabase,
   type RunningPostgres,
 } from '@euca2nova/state';
 import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
 import type { Config } from './config.ts';
 
-/** Name of the state database on the embedded server. */
-export const STATE_DATABASE = 'euca2nova';
+export { STATE_DATABASE } from '@euca2nova/state';
 /** Name of the demo Nova database created beside it. */
 export const DEMO_NOVA_DATABASE = 'nova_demo';
 
@@ -38,28 +35,20 @@ type Log = (message: string) => void;
 
 /** Starts what the server stands on: the state database (embedded unless configured) and the demo. */
 export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
-  let embedded: RunningPostgres | undefined;
-  let stateUrl: string;
-  if (config.databaseUrl) {
-    stateUrl = config.databaseUrl;
-  } else {
-    embedded = await startEmbeddedPostgres({
-      dataDir: join(config.dataDir, 'postgres'),
-      port: config.embeddedPgPort,
-    });
-    log(
-      `${embedded.initialised ? 'Created' : 'Started'} the embedded PostgreSQL on 127.0.0.1:${embedded.port}`,
-    );
-    await ensureDatabase(embedded.adminUrl, STATE_DATABASE);
-    stateUrl = embedded.urlFor(STATE_DATABASE);
-  }
-
+  const state = await openStateDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    embeddedPort: config.embeddedPgPort,
+    log,
+  });
   try {
-    const applied = await migrateStateDatabase(stateUrl);
-    for (const m of applied) log(`Applied state database migration ${m.name}`);
-    const demoNova = await startDemoNova(config, embedded, stateUrl, log);
-    const demoEucalyptus = await startDemoEucalyptus(config, embedded?.adminUrl ?? stateUrl, log);
-    const pool = new pg.Pool({ connectionString: stateUrl, max: 10 });
+    const demoNova = await startDemoNova(config, state.embedded, state.url, log);
+    const demoEucalyptus = await startDemoEucalyptus(
+      config,
+      state.embedded?.adminUrl ?? state.url,
+      log,
+    );
+    const pool = state.store.pool;
     // An idle connection dropped by the server (restart, or the embedded one stopping on a signal
     // before we close) must not crash the process; the next query reconnects or fails on its own.
     pool.on('error', (e) => {
@@ -67,22 +56,21 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
     });
     return {
       stateDb: {
-        kind: embedded ? 'embedded' : 'external',
-        displayUrl: redactUrl(stateUrl),
+        kind: state.kind,
+        displayUrl: state.displayUrl,
         pool,
-        appliedMigrations: applied.map((m) => m.name),
+        appliedMigrations: [...state.appliedMigrations],
       },
       eucalyptus: config.eucalyptus,
       demoNova,
       demoEucalyptus,
       stop: async () => {
         await demoEucalyptus?.close();
-        await pool.end();
-        await embedded?.stop();
+        await state.close();
       },
     };
   } catch (e) {
-    await embedded?.stop();
+    await state.close();
     throw e;
   }
 }

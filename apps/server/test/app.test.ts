@@ -30,7 +30,7 @@ describe('the server on an external state database', async () => {
 
   it('migrated the state database at start', async () => {
     expect(runtime.stateDb.kind).toBe('external');
-    expect(runtime.stateDb.appliedMigrations).toEqual(['0001_jobs']);
+    expect(runtime.stateDb.appliedMigrations).toEqual(['0001_jobs', '0002_migrations']);
     expect(runtime.stateDb.displayUrl).not.toContain(new URL(db.url).password);
   });
 

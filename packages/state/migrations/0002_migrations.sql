@@ -40,7 +40,9 @@ ALTER TABLE jobs
   ADD COLUMN target_connection_id uuid REFERENCES connections (id),
   ADD COLUMN last_seq bigint NOT NULL DEFAULT 0,
   ADD COLUMN current_phase text,
+  ADD COLUMN owner text,
   ADD COLUMN report jsonb;
+COMMENT ON COLUMN jobs.owner IS 'host:pid of the process running the job, so a resume on that host can tell a dead owner at once.';
 COMMENT ON COLUMN jobs.last_seq IS 'Highest job_events.seq; bumped in the transaction that inserts the event.';
 COMMENT ON COLUMN jobs.report IS 'The canonical migration report (model ReportSchema), once verified.';
 
@@ -65,6 +67,7 @@ CREATE INDEX job_steps_open ON job_steps (job_id, phase) WHERE status <> 'done';
 DROP TABLE job_steps;
 ALTER TABLE jobs
   DROP COLUMN report,
+  DROP COLUMN owner,
   DROP COLUMN current_phase,
   DROP COLUMN last_seq,
   DROP COLUMN target_connection_id,

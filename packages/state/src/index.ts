@@ -41,3 +41,4 @@ export {
   type TransferQueueOptions,
   type TransferTask,
 } from './queue.ts';
+export { STATE_DATABASE, openStateDatabase, type OpenState, type OpenStateOptions } from './open.ts';

@@ -83,6 +83,8 @@ export interface JobRecord {
   readonly currentPhase: JobPhase | null;
   readonly lastSeq: number;
   readonly error: ErrorInfo | null;
+  /** `host:pid` of the process running it. */
+  readonly owner: string | null;
 }
 
 export interface StoredConnection {
@@ -109,6 +111,7 @@ interface JobRow {
   current_phase: JobPhase | null;
   last_seq: string;
   error: ErrorInfo | null;
+  owner: string | null;
 }
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -131,6 +134,7 @@ function jobOf(r: JobRow): JobRecord {
     currentPhase: r.current_phase,
     lastSeq: Number(r.last_seq),
     error: r.error,
+    owner: r.owner,
   };
 }
 
@@ -351,7 +355,7 @@ export class PgJobStore {
     id: string,
     from: readonly JobStatus[],
     to: JobStatus,
-    options: { reason?: string; error?: ErrorInfo } = {},
+    options: { reason?: string; error?: ErrorInfo; owner?: string } = {},
   ): Promise<boolean> {
     const allowed = from.filter((f) => canTransitionJob(f, to));
     if (allowed.length === 0) return false;
@@ -361,7 +365,8 @@ export class PgJobStore {
             started_at = CASE WHEN $3 = 'running' THEN coalesce(j.started_at, now()) ELSE j.started_at END,
             finished_at = CASE WHEN $4 THEN now() ELSE NULL END,
             last_heartbeat_at = CASE WHEN $3 = 'running' THEN now() ELSE j.last_heartbeat_at END,
-            error = CASE WHEN $3 IN ('failed') THEN $5::jsonb WHEN $3 IN ('queued', 'running') THEN NULL ELSE j.error END
+            error = CASE WHEN $3 IN ('failed') THEN $5::jsonb WHEN $3 IN ('queued', 'running') THEN NULL ELSE j.error END,
+            owner = CASE WHEN $3 = 'running' THEN $6 WHEN $4 THEN NULL ELSE j.owner END
           FROM (SELECT id, status AS old FROM jobs WHERE id = $1 FOR UPDATE) o
          WHERE j.id = o.id AND o.old = ANY($2::text[])
          RETURNING o.old`,
@@ -371,6 +376,7 @@ export class PgJobStore {
           to,
           isFinalJobStatus(to),
           options.error === undefined ? null : JSON.stringify(options.error),
+          options.owner ?? null,
         ],
       );
       const old = r.rows[0]?.old;

@@ -59,6 +59,8 @@ export interface JobSnapshot {
   readonly currentPhase: JobPhase | null;
   readonly lastSeq: number;
   readonly error: ErrorInfo | null;
+  /** `host:pid` of the process running it. */
+  readonly owner: string | null;
 }
 
 export interface JobStore {
@@ -70,7 +72,7 @@ export interface JobStore {
     id: string,
     from: readonly JobStatus[],
     to: JobStatus,
-    options?: { reason?: string; error?: ErrorInfo },
+    options?: { reason?: string; error?: ErrorInfo; owner?: string },
   ): Promise<boolean>;
   heartbeat(id: string, phase?: JobPhase | null): Promise<void>;
   appendEvents(jobId: string, bodies: readonly JobEventBody[]): Promise<JobEvent[]>;

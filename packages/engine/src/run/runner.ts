@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Finding,
@@ -109,13 +110,30 @@ export async function runMigration(
   }
 }
 
+/** This process, as recorded in `jobs.owner`. */
+export const OWNER = `${hostname()}:${String(process.pid)}`;
+
+/** The recorded owner ran on this host and its process is gone (killed, crashed). */
+function ownerIsGone(owner: string | null): boolean {
+  if (owner === null) return true;
+  const at = owner.lastIndexOf(':');
+  if (owner.slice(0, at) !== hostname()) return false;
+  try {
+    process.kill(Number(owner.slice(at + 1)), 0);
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'ESRCH';
+  }
+}
+
 async function takeJob(store: JobStore, jobId: string, staleAfterMs: number): Promise<void> {
   const job = await store.getJob(jobId);
   switch (job.status) {
     case 'queued':
       break;
     case 'paused':
-      if (await store.transition(jobId, ['paused'], 'running', { reason: 'resumed' })) return;
+      if (await store.transition(jobId, ['paused'], 'running', { reason: 'resumed', owner: OWNER }))
+        return;
       break;
     case 'failed':
       // Retry the failed items alone: everything done stays done.
@@ -124,7 +142,7 @@ async function takeJob(store: JobStore, jobId: string, staleAfterMs: number): Pr
       break;
     case 'running': {
       const beat = job.lastHeartbeatAt === null ? 0 : Date.parse(job.lastHeartbeatAt);
-      if (Date.now() - beat < staleAfterMs)
+      if (Date.now() - beat < staleAfterMs && !ownerIsGone(job.owner))
         throw new JobBusyError(
           'busy',
           `Job ${jobId} is running in another process (last heartbeat ${String(Math.round((Date.now() - beat) / 1000))} s ago).`,
@@ -142,7 +160,7 @@ async function takeJob(store: JobStore, jobId: string, staleAfterMs: number): Pr
     default:
       throw new JobBusyError('finished', `Job ${jobId} is ${job.status}; nothing to resume.`);
   }
-  if (!(await store.transition(jobId, ['queued'], 'running')))
+  if (!(await store.transition(jobId, ['queued'], 'running', { owner: OWNER })))
     throw new JobBusyError('busy', `Job ${jobId} was taken by another process.`);
 }
 

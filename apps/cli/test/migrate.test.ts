@@ -1,0 +1,165 @@
+// `euca2nova plan` and `migrate` as an operator runs them: a child process against a simulated
+// Eucalyptus over HTTP, a fresh Bexar database and image store, and a state database.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
+import { ReportSchema, type NetworkMode } from '@euca2nova/model';
+import { initNovaSchema, readImageStore } from '@euca2nova/nova';
+import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const BIN = join(ROOT, 'apps', 'cli', 'bin', 'euca2nova.js');
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function simulated(version: '2.0' | '3.4', mode: NetworkMode): Promise<RunningSimulator> {
+  return startSimulator({
+    port: 0,
+    eucaVersion: version,
+    scenario: 'demo',
+    seed: 'cli',
+    imageSize: 128 * 1024,
+    networkMode: mode,
+    assemblyMs: 5,
+    dir: await mkdtemp(join(tmpdir(), 'cli-sim-')),
+    controllerDb:
+      version === '2.0'
+        ? 'none'
+        : { url: testAdminUrl(), databasePrefix: `c${randomBytes(3).toString('hex')}_` },
+  });
+}
+
+/** Every secret key the simulated cloud holds (admin and users). */
+function secretsOf(sim: RunningSimulator): string[] {
+  const found = new Set<string>([sim.admin.secretKey]);
+  JSON.stringify(sim.scenario, (key, value: unknown) => {
+    if (/secret/i.test(key) && typeof value === 'string' && value.length >= 8) found.add(value);
+    return value;
+  });
+  return [...found];
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function setup(version: '2.0' | '3.4', mode: NetworkMode) {
+  const sim = await simulated(version, mode);
+  cleanups.push(() => sim.close());
+  const nova = await createTestDatabase();
+  await initNovaSchema(nova.url);
+  const state = await createTestDatabase();
+  const dir = await mkdtemp(join(tmpdir(), 'cli-migrate-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const source = [
+    '--eucarc',
+    sim.files.eucarc,
+    '--euca-conf',
+    sim.files.eucalyptusConf,
+    ...(sim.controllerDb ? ['--clc-db', sim.controllerDb.url] : []),
+  ];
+  const target = [
+    '--nova-db',
+    nova.url,
+    '--images-path',
+    join(dir, 'images'),
+    '--state-db',
+    state.url,
+    '--data-dir',
+    join(dir, 'data'),
+  ];
+  return { sim, nova, dir, source, target };
+}
+
+const CASES = [
+  ['3.4', 'MANAGED'],
+  ['3.4', 'STATIC'],
+  ['2.0', 'MANAGED'],
+  ['2.0', 'MANAGED-NOVLAN'],
+  ['2.0', 'STATIC'],
+  ['2.0', 'SYSTEM'],
+] as const;
+
+describe('euca2nova migrate', () => {
+  for (const [version, mode] of CASES) {
+    it(`moves the whole ${version} ${mode} demo cloud and verifies zero differences`, async () => {
+      const { sim, dir, source, target } = await setup(version, mode);
+      await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'images')));
+      const report = join(dir, 'report.json');
+      const r = await runCli(['migrate', ...source, ...target, '--yes', '--report', report]);
+      for (const secret of secretsOf(sim)) expect(r.stderr + r.stdout).not.toContain(secret);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^Job [0-9a-f-]{36}$/m);
+      expect(r.stdout).toContain('Verification: every migrated item matches');
+      const parsed = ReportSchema.parse(JSON.parse(await readFile(report, 'utf8')));
+      expect(parsed.verification.result).toBe('matching');
+      expect(parsed.images.length).toBe((await readImageStore(join(dir, 'images'))).length);
+      const files = await readdir(join(dir, 'data', 'reports'));
+      expect(files.filter((f) => /\.(html|csv|pdf)$/.test(f))).toHaveLength(3);
+    }, 180_000);
+  }
+
+  it('plan exits 3 when a finding blocks the run, and writes nothing', async () => {
+    const { nova, dir, source, target } = await setup('2.0', 'MANAGED');
+    await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'images')));
+    // A Nova database that is not Bexar: the schema rule blocks.
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: nova.url });
+    await c.connect();
+    await c.query('DROP TABLE instances CASCADE');
+    await c.end();
+    const r = await runCli(['plan', ...source, ...target]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toContain('Blocking');
+    const m = await runCli(['migrate', ...source, ...target, '--yes']);
+    expect(m.code).toBe(3);
+    expect(m.stdout).not.toMatch(/^Job /m);
+  }, 180_000);
+
+  it('refuses bad input with exit 2 and a clear message', async () => {
+    const { source, target } = await setup('2.0', 'SYSTEM');
+    const noNova = await runCli(['plan', ...source]);
+    expect(noNova.code).toBe(2);
+    expect(noNova.stderr).toContain('--nova-db');
+    const badKeys = await runCli([
+      'plan',
+      ...target,
+      '--ec2-url',
+      source[1] ?? '',
+      '--access-key',
+      'AKIAWRONG',
+      '--secret-key',
+      'wrong-secret',
+    ]);
+    expect(badKeys.code).toBe(2);
+    expect(badKeys.stderr).not.toContain('wrong-secret');
+  }, 180_000);
+});
