@@ -44,7 +44,7 @@ describe('the server on an external state database', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/status' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
-      stateDatabase: { kind: 'external', migrations: ['0001_jobs'] },
+      stateDatabase: { kind: 'external', migrations: ['0001_jobs', '0002_migrations'] },
       eucalyptus: null,
       demo: { nova: null, eucalyptus: null },
     });
@@ -137,7 +137,7 @@ describe('the server on embedded defaults', () => {
       expect(runtime.stateDb.kind).toBe('embedded');
       const res = await app.inject({ method: 'GET', url: '/api/status' });
       expect(res.json()).toMatchObject({
-        stateDatabase: { kind: 'embedded', migrations: ['0001_jobs'] },
+        stateDatabase: { kind: 'embedded', migrations: ['0001_jobs', '0002_migrations'] },
         demo: {
           nova: { database: 'nova_demo', tables: 0 },
           eucalyptus: { version: '3.4', users: 6 },
