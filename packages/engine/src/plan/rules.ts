@@ -329,9 +329,12 @@ function bootImagesNotSelected(ctx: RuleContext): RuleHit[] {
   const missing = new Map<string, { why: string; needers: string[] }>();
   const mode = ctx.mappings.imageIdPrefix;
   const inStore = new Set((ctx.target.imageStore?.images ?? []).map((i) => i.imageId));
+  const plannedImages = new Map(
+    ctx.planned.filter((p) => p.ref.kind === 'image').map((p) => [p.ref, p]),
+  );
   const check = (imageId: string, role: string, needer: string): void => {
     const ref = ctx.index.get('image', imageId);
-    const planned = ref === undefined ? undefined : ctx.planned.find((p) => p.ref === ref);
+    const planned = ref === undefined ? undefined : plannedImages.get(ref);
     if (planned !== undefined && isKept(planned)) return;
     let why: string;
     if (planned !== undefined) {
