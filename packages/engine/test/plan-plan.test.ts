@@ -77,6 +77,15 @@ describe('plan', () => {
     expect(parseInt((renumbered ?? '').slice(2), 16)).toBeLessThanOrEqual(0x7fffffff);
   });
 
+  it('creates what is only partly in Nova, saying so', () => {
+    const target = bexarTarget({
+      items: [{ kind: 'user', sourceId: 'bob', state: 'partial', differences: [] }],
+    });
+    const bob = plan(inventory, {}, mappings, target).items.find((i) => i.sourceId === 'bob');
+    expect(bob?.action).toBe('create');
+    expect(bob?.reason).toMatch(/Partly in Nova/);
+  });
+
   it('gives unsupported items a reason and no target id', () => {
     const ended = plan(inventory, {}, mappings, bexarTarget()).items.find(
       (i) => i.sourceId === 'i-0BADBEEF',

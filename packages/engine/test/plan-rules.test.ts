@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  Finding,
-  Inventory,
-  NetworkMode,
-  PlanMappings,
-  PlanSelection,
+import {
+  canonicalJson,
+  type Finding,
+  type Inventory,
+  type NetworkMode,
+  type PlanMappings,
+  type PlanSelection,
 } from '@euca2nova/model';
 import { demoInventory, demoMappings } from '@euca2nova/nova/testing';
 import { PREFLIGHT_RULES, plan, type TargetSnapshot } from '../src/index.ts';
@@ -83,6 +84,38 @@ describe('target.schema-mismatch', () => {
 
   it('is silent on a writable Bexar database', () => {
     expect(findings('target.schema-mismatch')).toEqual([]);
+  });
+});
+
+describe('target.snapshot-stale', () => {
+  const basis = (over: Partial<PlanMappings> = {}) => ({
+    inventoryId: demoInventory('MANAGED').metadata.inventoryId,
+    mappings: canonicalJson(demoMappings(over, 'MANAGED')),
+  });
+
+  it('is an error when the snapshot was read with other mappings or another inventory', () => {
+    const other = bexarTarget({ basis: basis({ imageIdPrefix: 'rewrite' }) });
+    const [f] = findings('target.snapshot-stale', { target: other });
+    expect(f?.severity).toBe('error');
+    expect(f?.message).toMatch(/mappings have changed/);
+    const inv = demoInventory('MANAGED');
+    const moved = {
+      ...inv,
+      metadata: { ...inv.metadata, inventoryId: '11111111-2222-4333-8444-555555555555' },
+    };
+    expect(
+      findings('target.snapshot-stale', {
+        inventory: moved,
+        target: bexarTarget({ basis: basis() }),
+      })[0]?.message,
+    ).toMatch(/read for inventory/);
+  });
+
+  it('is silent when the snapshot matches the plan (or says nothing about its basis)', () => {
+    expect(findings('target.snapshot-stale', { target: bexarTarget({ basis: basis() }) })).toEqual(
+      [],
+    );
+    expect(findings('target.snapshot-stale')).toEqual([]);
   });
 });
 

@@ -57,6 +57,7 @@ describe('readTargetSnapshot against PostgreSQL', async () => {
     expect(target.otherConflicts).toEqual([]);
     expect(target.imageStore).toMatchObject({ exists: true, images: [] });
     expect(target.imageStore?.freeBytes).toBeGreaterThan(0);
+    expect(target.basis?.inventoryId).toBe(inventory.metadata.inventoryId);
     // Plain data: it survives JSON unchanged.
     expect(JSON.parse(JSON.stringify(target))).toEqual(target);
 
