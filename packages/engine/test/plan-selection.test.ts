@@ -133,3 +133,51 @@ describe('selection closure', () => {
     expect(r.items.find((i) => i.sourceId === 'vol-8ABCDEF0')?.action).toBe('create');
   });
 });
+
+describe('a 3.x cloud, where resources belong to accounts', () => {
+  const base = demoInventory('MANAGED');
+  const acct = { accountName: 'acme', accountNumber: '123456789012' };
+  const owner = { accountNumber: acct.accountNumber };
+  const inventory = {
+    ...base,
+    metadata: {
+      ...base.metadata,
+      source: { ...base.metadata.source, version: '3.4.2', majorVersion: 3 as const },
+    },
+    users: [
+      { userName: 'admin', ...acct, admin: false, enabled: true, accessKeys: [] },
+      { userName: 'dev', ...acct, admin: false, enabled: true, accessKeys: [] },
+    ],
+    images: base.images.map((i) => ({ ...i, owner })),
+    volumes: base.volumes.map((v) => ({ ...v, owner })),
+    addresses: [],
+    securityGroups: base.securityGroups
+      .filter((g) => g.owner.userName === 'alice')
+      .map((g) => ({
+        ...g,
+        owner,
+        rules: g.rules.map((r) => ({
+          ...r,
+          groups: r.groups.map((x) => ({ ...x, userId: acct.accountNumber })),
+        })),
+      })),
+    keyPairs: base.keyPairs.map((k) => ({ ...k, owner })),
+    instances: base.instances.map((i) => ({ ...i, owner, groups: [{ groupName: 'default' }] })),
+  };
+
+  it("names account resources after the account's admin and lands them in the account's project", () => {
+    const r = plan(inventory, { kinds: ['instance'] }, demoMappings({}, 'MANAGED'), bexarTarget());
+    const item = (id: string) => r.items.find((i) => i.sourceId === id);
+    expect(item('acme/admin')).toMatchObject({
+      targetId: '123456789012',
+      pulledInBy: { relation: 'owner' },
+    });
+    expect(item('acme/dev')).toBeUndefined();
+    expect(item('acme/admin/alice-key')).toMatchObject({
+      targetId: '123456789012/alice-key',
+      owner: 'acme/admin',
+    });
+    expect(item('acme/admin/default')?.targetId).toBe('123456789012/default');
+    expect(item('i-1A2B3C4D')).toMatchObject({ owner: 'acme/admin', action: 'create' });
+  });
+});
