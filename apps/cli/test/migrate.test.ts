@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
-import { ReportSchema, type NetworkMode } from '@euca2nova/model';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@euca2nova/euca-sim';
+
+type NetworkMode = NonNullable<SimulatorOptions['networkMode']>;
+import { ReportSchema } from '@euca2nova/model';
 import { initNovaSchema, readImageStore } from '@euca2nova/nova';
 import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
 

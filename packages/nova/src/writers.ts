@@ -290,7 +290,7 @@ export async function writeKeyPairs(
       rows,
       options,
     );
-    await bumpSequences(db, ['key_pairs']);
+    if (options.dryRun !== true) await bumpSequences(db, ['key_pairs']);
     return result(r, findings);
   });
 }
@@ -450,7 +450,8 @@ export async function writeSecurityGroups(
       ruleRows,
       options,
     );
-    await bumpSequences(db, ['security_groups', 'security_group_rules']);
+    if (options.dryRun !== true)
+      await bumpSequences(db, ['security_groups', 'security_group_rules']);
     return result(addResults(g, rr), [...findings, ...extra]);
   });
 }
@@ -523,7 +524,7 @@ export async function writeNetworks(
       fixedRows,
       { batchSize: 100_000, ...options },
     );
-    await bumpSequences(db, ['networks', 'fixed_ips']);
+    if (options.dryRun !== true) await bumpSequences(db, ['networks', 'fixed_ips']);
     return result(addResults(nr, fr), []);
   });
 }
@@ -716,7 +717,8 @@ export async function writeInstances(
       options,
     );
     const fr = await linkFixedIps(db, input, migrated, options);
-    await bumpSequences(db, ['instances', 'services', 'security_group_instance_association']);
+    if (options.dryRun !== true)
+      await bumpSequences(db, ['instances', 'services', 'security_group_instance_association']);
     return result(addResults(sr, ir, ar, fr), [...findings, ...extra]);
   });
 }
@@ -832,7 +834,7 @@ export async function writeFloatingIps(
       rows,
       options,
     );
-    await bumpSequences(db, ['floating_ips']);
+    if (options.dryRun !== true) await bumpSequences(db, ['floating_ips']);
     return result(r, findings);
   });
 }
@@ -950,7 +952,7 @@ export async function writeVolumes(
       targets,
       options,
     );
-    await bumpSequences(db, ['volumes', 'iscsi_targets']);
+    if (options.dryRun !== true) await bumpSequences(db, ['volumes', 'iscsi_targets']);
     return result(addResults(vr, tr), findings);
   });
 }
@@ -994,7 +996,7 @@ export async function writeQuotas(
       rows,
       options,
     );
-    await bumpSequences(db, ['quotas']);
+    if (options.dryRun !== true) await bumpSequences(db, ['quotas']);
     return result(r, []);
   });
 }

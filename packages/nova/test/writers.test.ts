@@ -280,6 +280,18 @@ describe('a demo cloud migrated in MANAGED mode (VlanManager, widened ids)', asy
     expect(await q(db.url, "SELECT id FROM users WHERE id = 'dave'")).toEqual([]);
   });
 
+  it('leaves the sequences alone in a dry run', async () => {
+    await q(
+      db.url,
+      "INSERT INTO key_pairs (id, user_id, name, fingerprint, public_key, deleted) VALUES (900, 'nobody', 'stray', 'aa', 'ssh-rsa AAAA', false)",
+    );
+    const seq = 'SELECT last_value::text AS v FROM key_pairs_id_seq';
+    const before = await q(db.url, seq);
+    await writeKeyPairs(db.url, inventory, { dryRun: true });
+    expect(await q(db.url, seq)).toEqual(before);
+    await q(db.url, 'DELETE FROM key_pairs WHERE id = 900');
+  });
+
   it('tells a dry run how each row was classified', async () => {
     const more = {
       ...inventory,

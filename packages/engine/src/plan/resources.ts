@@ -47,6 +47,15 @@ export const UNKNOWN_OWNER = '(unknown)';
 const lower = (s: string): string => s.toLowerCase();
 const pair = (project: string, name: string): string => `${project}\u0000${name}`;
 
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (list === undefined) {
+    list = [];
+    map.set(key, list);
+  }
+  return list;
+}
+
 /**
  * Lookups the planner needs over one inventory, built once: owners, key pairs and groups by
  * (project, name), images and instances by id, volumes and addresses by instance.
@@ -69,9 +78,8 @@ export class InventoryIndex {
   constructor(inventory: Inventory) {
     this.inventory = inventory;
     for (const u of inventory.users) {
-      this.usersByName.set(u.userName, [...(this.usersByName.get(u.userName) ?? []), u]);
-      const p = novaProjectIdOf(u);
-      this.usersByProject.set(p, [...(this.usersByProject.get(p) ?? []), u]);
+      listIn(this.usersByName, u.userName).push(u);
+      listIn(this.usersByProject, novaProjectIdOf(u)).push(u);
     }
     const refs: ResourceRef[] = [];
     const duplicates: ResourceRef[] = [];
@@ -131,8 +139,7 @@ export class InventoryIndex {
         resource: { kind: 'address', value },
       };
       if (add(ref) && value.state === 'associated' && value.instanceId !== undefined) {
-        const k = lower(value.instanceId);
-        this.addressesByInstance.set(k, [...(this.addressesByInstance.get(k) ?? []), ref]);
+        listIn(this.addressesByInstance, lower(value.instanceId)).push(ref);
       }
     }
     for (const value of inventory.images) {
@@ -153,8 +160,7 @@ export class InventoryIndex {
       if (!add(ref)) continue;
       for (const a of value.attachments) {
         if (a.status !== 'attached' && a.status !== 'attaching') continue;
-        const k = lower(a.instanceId);
-        this.volumesByInstance.set(k, [...(this.volumesByInstance.get(k) ?? []), ref]);
+        listIn(this.volumesByInstance, lower(a.instanceId)).push(ref);
       }
     }
     for (const value of inventory.snapshots) {

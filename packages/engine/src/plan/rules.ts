@@ -1,5 +1,6 @@
 import {
   NOVA_BEXAR_INSTANCE_TYPES,
+  canonicalJson,
   type Finding,
   type Inventory,
   type PlanItem,
@@ -146,6 +147,28 @@ function schemaMismatch(ctx: RuleContext): RuleHit[] {
   ];
 }
 
+function staleSnapshot(ctx: RuleContext): RuleHit[] {
+  const basis = ctx.target.basis;
+  if (basis === undefined) return [];
+  const why: string[] = [];
+  if (basis.inventoryId !== ctx.inventory.metadata.inventoryId)
+    why.push(
+      `it was read for inventory ${basis.inventoryId}, not ${ctx.inventory.metadata.inventoryId}`,
+    );
+  if (basis.mappings !== canonicalJson(ctx.mappings))
+    why.push(
+      'the mappings have changed since (ids, image prefixes, instance types and networks decide which rows are identical)',
+    );
+  if (why.length === 0) return [];
+  return [
+    {
+      affectedIds: [`target-snapshot:${ctx.target.readAt}`],
+      message: `The target snapshot of ${ctx.target.readAt} does not describe this plan: ${why.join('; ')}. Its create / skip / conflict decisions cannot be trusted.`,
+      remedy: 'Read the target again with this inventory and these mappings, then plan again.',
+    },
+  ];
+}
+
 function rowConflicts(ctx: RuleContext): RuleHit[] {
   return ctx.items
     .filter((i) => i.action === 'conflict')
@@ -252,9 +275,9 @@ function networkCannotCarry(ctx: RuleContext): RuleHit[] {
   if (manager === 'FlatManager' && addresses.length > 0) {
     hits.push({
       affectedIds: ids(addresses),
-      message: `${pluralise(addresses.length, 'elastic IP')} (${listOf(ids(addresses))}) ${be(addresses.length)} written as floating IPs, but Bexar's FlatManager sets up no networking on the network host: their NAT and routing are not configured by Nova.`,
+      message: `${pluralise(addresses.length, 'elastic IP')} (${listOf(ids(addresses))}) ${be(addresses.length)} written as floating IPs, but Bexar's FlatManager is meant for networks Nova does not manage (bridge, routing and metadata forwarding are set up by hand), so their NAT on the nova-network host is not something this migration can vouch for.`,
       remedy:
-        'Configure NAT for these addresses on the nova-network host by hand, or choose FlatDHCPManager or VlanManager.',
+        'Check after the migration that the addresses reach their instances (set up NAT on the nova-network host by hand if not), or choose FlatDHCPManager or VlanManager.',
     });
   }
   const groups = keptOf(ctx, 'securityGroup');
@@ -329,9 +352,12 @@ function bootImagesNotSelected(ctx: RuleContext): RuleHit[] {
   const missing = new Map<string, { why: string; needers: string[] }>();
   const mode = ctx.mappings.imageIdPrefix;
   const inStore = new Set((ctx.target.imageStore?.images ?? []).map((i) => i.imageId));
+  const plannedImages = new Map(
+    ctx.planned.filter((p) => p.ref.kind === 'image').map((p) => [p.ref, p]),
+  );
   const check = (imageId: string, role: string, needer: string): void => {
     const ref = ctx.index.get('image', imageId);
-    const planned = ref === undefined ? undefined : ctx.planned.find((p) => p.ref === ref);
+    const planned = ref === undefined ? undefined : plannedImages.get(ref);
     if (planned !== undefined && isKept(planned)) return;
     let why: string;
     if (planned !== undefined) {
@@ -587,6 +613,12 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
     severity: 'error',
     title: 'The target is not a writable Nova Bexar database',
     check: schemaMismatch,
+  },
+  {
+    id: 'target.snapshot-stale',
+    severity: 'error',
+    title: 'The target snapshot was read for another inventory or other mappings',
+    check: staleSnapshot,
   },
   {
     id: 'target.row-conflict',

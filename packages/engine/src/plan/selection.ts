@@ -45,9 +45,19 @@ export function compareItems(
 
 type Dependency = { readonly ref: ResourceRef; readonly relation: PulledInBy['relation'] };
 
-/** What a resource cannot work without in Nova, with why. */
+/**
+ * What a resource cannot work without in Nova, with why. Nothing for what is never written
+ * (snapshots, instances that have ended): it must not drag live resources into the plan.
+ */
 export function dependenciesOf(index: InventoryIndex, ref: ResourceRef): Dependency[] {
   const out: Dependency[] = [];
+  const r0 = ref.resource;
+  if (
+    r0.kind === 'snapshot' ||
+    (r0.kind === 'instance' &&
+      (r0.value.state.name === 'terminated' || r0.value.state.name === 'shutting-down'))
+  )
+    return out;
   const push = (d: ResourceRef | undefined, relation: PulledInBy['relation']): void => {
     if (d !== undefined) out.push({ ref: d, relation });
   };

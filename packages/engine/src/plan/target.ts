@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  canonicalJson,
   ipv4ToNumber,
   type Inventory,
   type PlanMappings,
@@ -33,6 +34,12 @@ import { InventoryIndex } from './resources.ts';
  */
 export interface TargetSnapshot {
   readonly readAt: string;
+  /**
+   * What the rows were classified for. A plan made from another inventory or other mappings
+   * (ids, prefixes, instance types, network all change the rows) must not trust it. Absent in
+   * hand-made snapshots.
+   */
+  readonly basis?: TargetBasis;
   readonly schema: TargetSchemaSnapshot;
   /**
    * Whether rows were classified. False when the schema is not a writable Bexar one: then every
@@ -45,6 +52,12 @@ export interface TargetSnapshot {
   readonly otherConflicts: readonly TargetRowConflict[];
   /** Absent when no images_path was given. */
   readonly imageStore?: TargetImageStore;
+}
+
+export interface TargetBasis {
+  readonly inventoryId: string;
+  /** `canonicalJson` of the mappings. */
+  readonly mappings: string;
 }
 
 export interface TargetSchemaSnapshot {
@@ -139,6 +152,10 @@ export async function readTargetSnapshot(options: ReadTargetOptions): Promise<Ta
   }
   const snapshot: TargetSnapshot = {
     readAt: (options.now ?? new Date()).toISOString(),
+    basis: {
+      inventoryId: options.inventory.metadata.inventoryId,
+      mappings: canonicalJson(options.mappings),
+    },
     schema,
     classified,
     items,
