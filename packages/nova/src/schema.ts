@@ -52,7 +52,7 @@ export function ident(name: string): string {
   return `"${name}"`;
 }
 
-function isSerial(table: BexarTable, col: BexarColumn): boolean {
+export function isSerial(table: BexarTable, col: BexarColumn): boolean {
   const pk = table.columns.filter((c) => c.primary_key);
   return col.primary_key && pk.length === 1 && col.type === 'INTEGER';
 }

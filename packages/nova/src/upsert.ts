@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { NovaTargetError, inTransaction, mapPgError, throwIfAborted, type Db } from './db.ts';
-import { bexarTable, ident, type BexarColumn } from './schema.ts';
+import { bexarTable, ident, isSerial, type BexarColumn } from './schema.ts';
 
 export type CellValue = string | number | boolean | null;
 export type Row = Readonly<Record<string, CellValue>>;
@@ -133,6 +133,11 @@ export async function writeRows(
   const cols = [...names].filter((n) => colByName.has(n));
   for (const n of names) if (!colByName.has(n)) throw new Error(`${spec.table} has no column ${n}`);
   const compare = [...new Set([...spec.compare, 'deleted'])].filter((c) => !spec.key.includes(c));
+  // Serial ids are given here, after the highest present, instead of by nextval(): a batch rolled
+  // back (a crash, a conflict) leaves no gap, so a resumed run writes the very ids an
+  // uninterrupted one would. The writers move the sequences past them afterwards.
+  const idCol = table.columns.find((c) => c.name === 'id' && isSerial(table, c));
+  const giveIds = idCol !== undefined && !names.has('id');
   const batchSize = options.batchSize ?? 5000;
   let inserted = 0;
   let skipped = 0;
@@ -235,9 +240,20 @@ export async function writeRows(
         inserted += absent.length;
         return;
       }
-      const sub = arrays.map((a) => absent.map((i) => a[i]));
+      const sub: unknown[][] = arrays.map((a) => absent.map((i) => a[i]));
+      let insertCols = aliasList;
+      let insertArrays = unnestCols(1);
+      if (giveIds) {
+        const max = await db.query<{ m: string }>(
+          `SELECT coalesce(max(id), 0)::text AS m FROM ${t}`,
+        );
+        const base = BigInt(max.rows[0]?.m ?? '0');
+        sub.push(absent.map((_, j) => String(base + BigInt(j + 1))));
+        insertCols = `${aliasList}, id`;
+        insertArrays = `${unnestCols(1)}, $${String(cols.length + 1)}::bigint[]`;
+      }
       const res = await db.query(
-        `INSERT INTO ${t} (${aliasList}) SELECT ${aliasList} FROM unnest(${unnestCols(1)}) AS k(${aliasList})`,
+        `INSERT INTO ${t} (${insertCols}) SELECT ${insertCols} FROM unnest(${insertArrays}) AS k(${insertCols})`,
         sub,
       );
       inserted += res.rowCount ?? 0;

@@ -333,6 +333,31 @@ describe('a demo cloud migrated in MANAGED mode (VlanManager, widened ids)', asy
   });
 });
 
+describe('serial ids after a lost batch', async () => {
+  const db = await createTestDatabase();
+  it('follows the highest row, not the sequence, so a replayed run writes the same ids', async () => {
+    await initNovaSchema(db.url);
+    const inventory = demoInventory('MANAGED');
+    // A batch that took ids from the sequence and was rolled back (a crash mid-transaction).
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      for (let i = 0; i < 5; i++) await c.query("SELECT nextval('key_pairs_id_seq')");
+      await c.query('ROLLBACK');
+    } finally {
+      await c.end();
+    }
+    await writeUsers(db.url, inventory);
+    await writeKeyPairs(db.url, inventory);
+    const ids = (await q(db.url, 'SELECT id FROM key_pairs ORDER BY id')).map((r) => Number(r.id));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    // The sequence is moved past them, so Nova's own next key pair does not collide.
+    const next = await q(db.url, "SELECT nextval('key_pairs_id_seq')::int AS n");
+    expect(Number(next[0]?.n)).toBeGreaterThan(ids.length);
+  });
+});
+
 describe('renumbering instead of widening', async () => {
   const db = await createTestDatabase();
   it('refuses ids above 0x7FFFFFFF on unwidened columns with a clear error, writing no instance', async () => {
