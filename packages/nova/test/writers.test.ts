@@ -350,13 +350,13 @@ describe('serial ids after a lost batch', async () => {
     }
     await writeUsers(db.url, inventory);
     await writeKeyPairs(db.url, inventory);
-    const ids = (await q<{ id: number }>(db.url, 'SELECT id FROM key_pairs ORDER BY id')).map((r) =>
-      Number(r.id),
+    const ids = (await q<{ id: number }>(db.url, 'SELECT id FROM key_pairs ORDER BY id')).map(
+      (r) => r.id,
     );
     expect(ids).toEqual(ids.map((_, i) => i + 1));
     // The sequence is moved past them, so Nova's own next key pair does not collide.
     const next = await q<{ n: number }>(db.url, "SELECT nextval('key_pairs_id_seq')::int AS n");
-    expect(Number(next[0]?.n)).toBeGreaterThan(ids.length);
+    expect(next[0]?.n).toBeGreaterThan(ids.length);
   });
 });
 
