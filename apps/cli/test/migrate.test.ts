@@ -1,72 +1,13 @@
 // `euca2nova plan` and `migrate` as an operator runs them: a child process against a simulated
 // Eucalyptus over HTTP, a fresh Bexar database and image store, and a state database.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@euca2nova/euca-sim';
-
-type NetworkMode = NonNullable<SimulatorOptions['networkMode']>;
 import { ReportSchema } from '@euca2nova/model';
 import { initNovaSchema, readImageStore } from '@euca2nova/nova';
-import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const BIN = join(ROOT, 'apps', 'cli', 'bin', 'euca2nova.js');
-
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function simulated(version: '2.0' | '3.4', mode: NetworkMode): Promise<RunningSimulator> {
-  return startSimulator({
-    port: 0,
-    eucaVersion: version,
-    scenario: 'demo',
-    seed: 'cli',
-    imageSize: 128 * 1024,
-    networkMode: mode,
-    assemblyMs: 5,
-    dir: await mkdtemp(join(tmpdir(), 'cli-sim-')),
-    controllerDb:
-      version === '2.0'
-        ? 'none'
-        : { url: testAdminUrl(), databasePrefix: `c${randomBytes(3).toString('hex')}_` },
-  });
-}
-
-/** Every secret key the simulated cloud holds (admin and users). */
-function secretsOf(sim: RunningSimulator): string[] {
-  const found = new Set<string>([sim.admin.secretKey]);
-  JSON.stringify(sim.scenario, (key, value: unknown) => {
-    if (/secret/i.test(key) && typeof value === 'string' && value.length >= 8) found.add(value);
-    return value;
-  });
-  return [...found];
-}
+import { createTestDatabase } from '@euca2nova/state/testing';
+import { runCli, secretsOf, simulated, type NetworkMode } from './helpers.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -114,7 +55,7 @@ describe('euca2nova migrate', () => {
   for (const [version, mode] of CASES) {
     it(`moves the whole ${version} ${mode} demo cloud and verifies zero differences`, async () => {
       const { sim, dir, source, target } = await setup(version, mode);
-      await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'images')));
+      await mkdir(join(dir, 'images'));
       const report = join(dir, 'report.json');
       const r = await runCli(['migrate', ...source, ...target, '--yes', '--report', report]);
       for (const secret of secretsOf(sim)) expect(r.stderr + r.stdout).not.toContain(secret);
@@ -131,7 +72,7 @@ describe('euca2nova migrate', () => {
 
   it('plan exits 3 when a finding blocks the run, and writes nothing', async () => {
     const { nova, dir, source, target } = await setup('2.0', 'MANAGED');
-    await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'images')));
+    await mkdir(join(dir, 'images'));
     // A Nova database that is not Bexar: the schema rule blocks.
     const { default: pg } = await import('pg');
     const c = new pg.Client({ connectionString: nova.url });

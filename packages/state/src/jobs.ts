@@ -284,14 +284,14 @@ export class PgJobStore {
     );
   }
 
-  async loadPlan(id: string): Promise<Plan & { confirmedAt: string | null }> {
+  async loadPlan(id: string): Promise<{ plan: Plan; confirmedAt: string | null }> {
     const r = await this.#pool.query<{ body: unknown; confirmed_at: Date | null }>(
       'SELECT body, confirmed_at FROM plans WHERE id = $1',
       [id],
     );
     const row = r.rows[0];
     if (row === undefined) throw new StateNotFoundError(`No plan ${id}.`);
-    return { ...PlanSchema.parse(row.body), confirmedAt: iso(row.confirmed_at) };
+    return { plan: PlanSchema.parse(row.body), confirmedAt: iso(row.confirmed_at) };
   }
 
   /** Confirm exactly the plan the operator saw: a fingerprint that is not the stored one is refused. */

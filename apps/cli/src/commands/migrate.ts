@@ -211,7 +211,7 @@ async function runJob(state: OpenState, jobId: string, flags: MigrateFlags): Pro
   const job = await state.store.getJob(jobId);
   if (job.planId === null || job.inventoryId === null)
     throw new CliError(`Job ${jobId} is not a migration.`);
-  const plan = await state.store.loadPlan(job.planId);
+  const { plan } = await state.store.loadPlan(job.planId);
   const inventory = await state.store.loadInventory(job.inventoryId);
   const sizes = new Map(inventory.images.map((i) => [i.imageId, i.sizeBytes ?? 0]));
   const kept = plan.items.filter((i) => i.action === 'create' || i.action === 'skip-identical');

@@ -65,8 +65,8 @@ export async function loadJobContext(
   if (job.sourceConnectionId === null || job.targetConnectionId === null)
     throw new JobSetupError('no-connections', `Job ${jobId} has no source or target connection.`);
   const spec = MigrationSpecSchema.parse(job.spec);
-  const plan = await store.loadPlan(job.planId);
-  if (plan.confirmedAt === null)
+  const { plan, confirmedAt } = await store.loadPlan(job.planId);
+  if (confirmedAt === null)
     throw new JobSetupError(
       'unconfirmed',
       `Plan ${plan.id} has not been confirmed; a migration only runs a confirmed plan.`,

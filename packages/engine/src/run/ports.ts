@@ -65,7 +65,7 @@ export interface JobSnapshot {
 
 export interface JobStore {
   getJob(id: string): Promise<JobSnapshot>;
-  loadPlan(id: string): Promise<Plan & { confirmedAt: string | null }>;
+  loadPlan(id: string): Promise<{ plan: Plan; confirmedAt: string | null }>;
   loadInventory(id: string, options?: { secrets?: boolean }): Promise<Inventory>;
   openConnection(id: string): Promise<unknown>;
   transition(
