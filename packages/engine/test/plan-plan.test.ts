@@ -6,7 +6,7 @@ import {
   type Inventory,
 } from '@euca2nova/model';
 import { prepareWriteInput } from '@euca2nova/nova';
-import { DEMO_HOSTS, demoInventory, demoMappings } from '@euca2nova/nova/testing';
+import { DEMO_HOSTS, demoInventory, demoMappings, scaleInventory } from '@euca2nova/nova/testing';
 import {
   PlanBlockedError,
   PlanError,
@@ -245,5 +245,22 @@ describe('selectedInventory', () => {
     });
     const p = await createPlan({ inventory, selection: {}, mappings, target });
     expect(selectedInventory(inventory, p).keyPairs.map((k) => k.keyName)).toEqual(['alice-key']);
+  });
+});
+
+describe('a large cloud', () => {
+  it('plans 5000 instances and volumes into a valid Plan without quadratic work', async () => {
+    const inventory = scaleInventory(5000);
+    const started = Date.now();
+    const p = await createPlan({
+      inventory,
+      selection: {},
+      mappings: demoMappings({}, 'MANAGED-NOVLAN'),
+      target: bexarTarget(),
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(p.items.filter((i) => i.kind === 'instance')).toHaveLength(5000);
+    expect(p.findings.every((f) => f.message.length <= 4000)).toBe(true);
+    expect(selectedInventory(inventory, p).volumes).toHaveLength(5000);
   });
 });

@@ -415,7 +415,7 @@ function usersWithoutSecret(ctx: RuleContext): RuleHit[] {
       affectedIds: ids(users),
       message: `${pluralise(users.length, 'user')} (${listOf(ids(users))}) ${have(users.length)} no readable secret key. They are created in Nova, but their old EC2 credentials will not work there.`,
       remedy:
-        'After the migration, issue new credentials for these users ("nova-manage project zipfile") and send them out.',
+        'After the migration, give these users a new secret key in Nova ("nova-manage user modify") and send them fresh credentials ("nova-manage project zipfile").',
     },
   ];
 }
