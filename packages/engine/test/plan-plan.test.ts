@@ -86,6 +86,25 @@ describe('plan', () => {
     expect(bob?.reason).toMatch(/Partly in Nova/);
   });
 
+  it('keeps owner/name ids within the 255 characters a plan item allows', async () => {
+    const long = 'k'.repeat(255);
+    const inv: Inventory = {
+      ...inventory,
+      keyPairs: inventory.keyPairs.map((k) =>
+        k.keyName === 'bob-key' ? { ...k, keyName: long } : k,
+      ),
+      instances: inventory.instances.map((i) =>
+        i.keyName === 'bob-key' ? { ...i, keyName: long } : i,
+      ),
+    };
+    const p = await createPlan({ inventory: inv, selection: {}, mappings, target: bexarTarget() });
+    const kp = p.items.find((i) => i.kind === 'keyPair' && i.owner === 'bob');
+    expect(kp?.sourceId).toHaveLength(255);
+    expect(kp?.sourceId.startsWith('bob/kkk')).toBe(true);
+    expect(kp?.targetId).toHaveLength(255);
+    expect(selectedInventory(inv, p).keyPairs.map((k) => k.keyName)).toContain(long);
+  });
+
   it('gives unsupported items a reason and no target id', () => {
     const ended = plan(inventory, {}, mappings, bexarTarget()).items.find(
       (i) => i.sourceId === 'i-0BADBEEF',
