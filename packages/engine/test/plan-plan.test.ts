@@ -6,7 +6,7 @@ import {
   type Inventory,
 } from '@euca2nova/model';
 import { prepareWriteInput } from '@euca2nova/nova';
-import { DEMO_HOSTS, demoInventory, demoMappings } from '@euca2nova/nova/testing';
+import { DEMO_HOSTS, demoInventory, demoMappings, scaleInventory } from '@euca2nova/nova/testing';
 import {
   PlanBlockedError,
   PlanError,
@@ -84,6 +84,25 @@ describe('plan', () => {
     const bob = plan(inventory, {}, mappings, target).items.find((i) => i.sourceId === 'bob');
     expect(bob?.action).toBe('create');
     expect(bob?.reason).toMatch(/Partly in Nova/);
+  });
+
+  it('keeps owner/name ids within the 255 characters a plan item allows', async () => {
+    const long = 'k'.repeat(255);
+    const inv: Inventory = {
+      ...inventory,
+      keyPairs: inventory.keyPairs.map((k) =>
+        k.keyName === 'bob-key' ? { ...k, keyName: long } : k,
+      ),
+      instances: inventory.instances.map((i) =>
+        i.keyName === 'bob-key' ? { ...i, keyName: long } : i,
+      ),
+    };
+    const p = await createPlan({ inventory: inv, selection: {}, mappings, target: bexarTarget() });
+    const kp = p.items.find((i) => i.kind === 'keyPair' && i.owner === 'bob');
+    expect(kp?.sourceId).toHaveLength(255);
+    expect(kp?.sourceId.startsWith('bob/kkk')).toBe(true);
+    expect(kp?.targetId).toHaveLength(255);
+    expect(selectedInventory(inv, p).keyPairs.map((k) => k.keyName)).toContain(long);
   });
 
   it('gives unsupported items a reason and no target id', () => {
@@ -245,5 +264,22 @@ describe('selectedInventory', () => {
     });
     const p = await createPlan({ inventory, selection: {}, mappings, target });
     expect(selectedInventory(inventory, p).keyPairs.map((k) => k.keyName)).toEqual(['alice-key']);
+  });
+});
+
+describe('a large cloud', () => {
+  it('plans 5000 instances and volumes into a valid Plan without quadratic work', async () => {
+    const inventory = scaleInventory(5000);
+    const started = Date.now();
+    const p = await createPlan({
+      inventory,
+      selection: {},
+      mappings: demoMappings({}, 'MANAGED-NOVLAN'),
+      target: bexarTarget(),
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(p.items.filter((i) => i.kind === 'instance')).toHaveLength(5000);
+    expect(p.findings.every((f) => f.message.length <= 4000)).toBe(true);
+    expect(selectedInventory(inventory, p).volumes).toHaveLength(5000);
   });
 });

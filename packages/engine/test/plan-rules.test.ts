@@ -254,6 +254,20 @@ describe('network.cannot-carry', () => {
     expect(f?.message).toMatch(/egress/);
   });
 
+  it('warns when VLAN tags appear or change', () => {
+    const [fresh] = findings('network.cannot-carry', {
+      mode: 'MANAGED-NOVLAN',
+      mappings: { network: { manager: 'VlanManager', overrides: {} } },
+    });
+    expect(fresh?.message).toMatch(/tagged no VLANs.*tags 2-/);
+    const moved = findings('network.cannot-carry', {
+      mappings: { network: { manager: 'VlanManager', overrides: { vlan_start: 100 } } },
+    }).filter((f) => f.severity === 'warning');
+    expect(moved).toHaveLength(1);
+    expect(moved[0]?.message).toMatch(/vlan_start 100.*differs by 98/);
+    expect(moved[0]?.affectedIds).toContain('10.1.0.0/27');
+  });
+
   it('is silent when the manager matches the mode', () => {
     expect(findings('network.cannot-carry', { mode: 'MANAGED-NOVLAN' })).toEqual([]);
     expect(findings('network.cannot-carry', { mode: 'STATIC' })).toEqual([]);

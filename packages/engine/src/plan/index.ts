@@ -15,7 +15,7 @@ export {
 export type { PlanOutcome, CreatePlanOptions, PlanErrorCode } from './plan.ts';
 export { selectWithDependencies, dependenciesOf, compareItems } from './selection.ts';
 export type { SelectedResource, SelectionClosure } from './selection.ts';
-export { InventoryIndex, itemKey, UNKNOWN_OWNER } from './resources.ts';
+export { InventoryIndex, itemKey, boundedId, UNKNOWN_OWNER } from './resources.ts';
 export type { Resource, ResourceRef } from './resources.ts';
 export {
   PREFLIGHT_RULES,

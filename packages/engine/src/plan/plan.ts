@@ -20,7 +20,7 @@ import {
   type IdPlan,
   type NovaWriteInput,
 } from '@euca2nova/nova';
-import { InventoryIndex, itemKey, type ResourceRef } from './resources.ts';
+import { InventoryIndex, boundedId, itemKey, type ResourceRef } from './resources.ts';
 import { runRules, type PlannedResource, type RuleContext } from './rules.ts';
 import { compareItems, selectWithDependencies } from './selection.ts';
 import type { TargetImageStore, TargetItemState, TargetSnapshot } from './target.ts';
@@ -205,9 +205,11 @@ function targetIdOf(
     case 'user':
       return novaUserIdOf(r.value);
     case 'keyPair':
-      return ref.project === undefined ? undefined : `${ref.project}/${r.value.keyName}`;
+      return ref.project === undefined ? undefined : boundedId(`${ref.project}/${r.value.keyName}`);
     case 'securityGroup':
-      return ref.project === undefined ? undefined : `${ref.project}/${r.value.groupName}`;
+      return ref.project === undefined
+        ? undefined
+        : boundedId(`${ref.project}/${r.value.groupName}`);
     case 'address':
       return r.value.publicIp;
     case 'image':

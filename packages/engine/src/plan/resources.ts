@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   userKey,
   type Address,
@@ -39,6 +40,15 @@ export interface ResourceRef {
 /** Plan items are unique by kind and case-insensitive source id (PlanSchema). */
 export function itemKey(kind: ResourceKind, sourceId: string): string {
   return `${kind}\u0000${sourceId.toLowerCase()}`;
+}
+
+/**
+ * `owner/name` ids can exceed the 255 characters a plan item allows (names alone may have
+ * 255): long ones are cut and given a hash of the whole, so they stay unique and stable.
+ */
+export function boundedId(id: string): string {
+  if (id.length <= 255) return id;
+  return `${id.slice(0, 238)}~${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
 }
 
 /** Shown in place of an owner nobody could name, e.g. `(unknown)/mykey`. */
@@ -113,7 +123,7 @@ export class InventoryIndex {
       const o = owned(value.owner);
       const ref: ResourceRef = {
         kind: 'keyPair',
-        sourceId: `${o.owner ?? UNKNOWN_OWNER}/${value.keyName}`,
+        sourceId: boundedId(`${o.owner ?? UNKNOWN_OWNER}/${value.keyName}`),
         ...o,
         resource: { kind: 'keyPair', value },
       };
@@ -124,7 +134,7 @@ export class InventoryIndex {
       const o = owned(value.owner);
       const ref: ResourceRef = {
         kind: 'securityGroup',
-        sourceId: `${o.owner ?? UNKNOWN_OWNER}/${value.groupName}`,
+        sourceId: boundedId(`${o.owner ?? UNKNOWN_OWNER}/${value.groupName}`),
         ...o,
         resource: { kind: 'securityGroup', value },
       };

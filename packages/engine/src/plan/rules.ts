@@ -300,6 +300,27 @@ function networkCannotCarry(ctx: RuleContext): RuleHit[] {
       });
     }
   }
+  const vlans = ctx.input.network.networks
+    .map((n) => n.vlan)
+    .filter((v): v is number => v !== null);
+  if (manager === 'VlanManager' && vlans.length > 0) {
+    const start = ctx.mappings.network.overrides.vlan_start ?? 2;
+    const range = `${String(Math.min(...vlans))}-${String(Math.max(...vlans))}`;
+    if (mode !== 'MANAGED') {
+      hits.push({
+        affectedIds: ctx.input.network.networks.map((n) => n.cidr),
+        message: `Eucalyptus ${mode} mode tagged no VLANs, but VlanManager puts each project's network on its own VLAN (tags ${range}): the switches between the Nova hosts must trunk these tags.`,
+        remedy: `Configure the switch ports of the compute and network hosts to carry VLANs ${range}, or choose ${mode === 'STATIC' ? 'FlatManager' : 'FlatDHCPManager'}.`,
+      });
+    } else if (start !== 2) {
+      hits.push({
+        affectedIds: ctx.input.network.networks.map((n) => n.cidr),
+        message: `With vlan_start ${String(start)} each Nova network's VLAN tag differs by ${String(start - 2)} from the tag Eucalyptus used for the same subnet (Nova uses ${range}); guests keep their addresses but their traffic is tagged differently.`,
+        remedy:
+          'Trunk the new tags on the switches, or leave vlan_start at 2 so the tags stay as they were.',
+      });
+    }
+  }
   const vpc = groups.filter(
     (g) =>
       g.ref.resource.value.vpcId !== undefined ||
@@ -415,7 +436,7 @@ function usersWithoutSecret(ctx: RuleContext): RuleHit[] {
       affectedIds: ids(users),
       message: `${pluralise(users.length, 'user')} (${listOf(ids(users))}) ${have(users.length)} no readable secret key. They are created in Nova, but their old EC2 credentials will not work there.`,
       remedy:
-        'After the migration, issue new credentials for these users ("nova-manage project zipfile") and send them out.',
+        'After the migration, give these users a new secret key in Nova ("nova-manage user modify") and send them fresh credentials ("nova-manage project zipfile").',
     },
   ];
 }
