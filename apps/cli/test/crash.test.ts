@@ -1,49 +1,17 @@
 // The resume promise, tested the hard way: `euca2nova migrate` is killed with SIGKILL at several
 // points of a scale:50 run and resumed each time; the end state of Nova's database and image
 // store must be exactly that of the same job run once without interruption.
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMigrationJob, SourceConnectionInputSchema } from '@euca2nova/engine';
-import { BEXAR_TABLES, initNovaSchema } from '@euca2nova/nova';
+import { initNovaSchema } from '@euca2nova/nova';
+import { dumpImageStore, dumpNova } from '@euca2nova/nova/testing';
 import { PgJobStore, loadStateKey } from '@euca2nova/state';
 import { createTestDatabase } from '@euca2nova/state/testing';
 import { runCli, simulated, spawnCli } from './helpers.ts';
-
-/** Every Bexar row (as JSON, sorted) and every sequence's position. */
-async function dumpNova(url: string): Promise<Record<string, string[]>> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const out: Record<string, string[]> = {};
-    for (const t of BEXAR_TABLES) {
-      const r = await c.query<{ j: string }>(`SELECT to_jsonb(x)::text AS j FROM "${t}" x`);
-      out[t] = r.rows.map((x) => x.j).sort();
-    }
-    const seqs = await c.query<{ s: string }>(
-      `SELECT sequencename || '=' || coalesce(last_value, 0) AS s FROM pg_sequences ORDER BY 1`,
-    );
-    out.sequences = seqs.rows.map((x) => x.s);
-    return out;
-  } finally {
-    await c.end();
-  }
-}
-
-/** Every file under the image store with its SHA-256 (hidden partial copies included). */
-async function dumpImages(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of (await readdir(root)).sort()) {
-    for (const f of (await readdir(join(root, d))).sort()) {
-      const body = await readFile(join(root, d, f));
-      out.push(`${d}/${f} ${createHash('sha256').update(body).digest('hex')}`);
-    }
-  }
-  return out;
-}
 
 async function lastSeq(stateUrl: string, jobId: string): Promise<number> {
   const c = new pg.Client({ connectionString: stateUrl });
@@ -194,12 +162,8 @@ describe('a migration killed with SIGKILL and resumed', () => {
     expect(once.code, once.stderr).toBe(0);
 
     expect(await dumpNova(crashed.url)).toEqual(await dumpNova(clean.url));
-    const images = await dumpImages(join(dir, 'images-crashed'));
-    expect(images).toEqual(
-      (await dumpImages(join(dir, 'images-clean'))).map((l) =>
-        l.replace('images-clean', 'images-crashed'),
-      ),
-    );
+    const images = await dumpImageStore(join(dir, 'images-crashed'));
+    expect(images).toEqual(await dumpImageStore(join(dir, 'images-clean')));
     expect(images.some((l) => l.startsWith('.'))).toBe(false);
 
     // Each item announced exactly once across all the runs of the crashed job.

@@ -110,6 +110,7 @@ export async function preparedJob(
   cloud: Cloud,
   target: Target,
   selection: PlanSelection = {},
+  stallAfterSeconds = 30,
 ): Promise<{ jobId: string; plan: Plan }> {
   const mappings = defaultMappings(cloud.inventory);
   let plan = await planMigration({
@@ -130,7 +131,7 @@ export async function preparedJob(
     inventory: cloud.inventory,
     source: cloud.source,
     novaDb: target.novaDb,
-    spec: { imagesPath: target.imagesPath, hosts: HOSTS, stallAfterSeconds: 30 },
+    spec: { imagesPath: target.imagesPath, hosts: HOSTS, stallAfterSeconds },
   });
   return { jobId: job.id, plan };
 }

@@ -1,0 +1,216 @@
+// The run under pressure: injected faults, a cancel midway, a pause and resume, an item that
+// fails for good and is retried alone once its cause is fixed.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dumpImageStore, dumpNova } from '@euca2nova/nova/testing';
+import type { JobEvent } from '@euca2nova/model';
+import { createMigrationJob, runMigration } from '../src/index.ts';
+import {
+  HOSTS,
+  freshState,
+  freshTarget,
+  preparedJob,
+  startCloud,
+  workers,
+  type Cloud,
+  type StateParts,
+  type Target,
+} from './run-helpers.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+async function parts(options: Parameters<typeof startCloud>[0] = {}): Promise<{
+  cloud: Cloud;
+  target: Target;
+  state: StateParts;
+}> {
+  const [cloud, target, state] = await Promise.all([
+    startCloud(options),
+    freshTarget(),
+    freshState(),
+  ]);
+  cleanups.push(
+    () => cloud.close(),
+    () => target.close(),
+    () => state.close(),
+  );
+  return { cloud, target, state };
+}
+
+async function waitFor(
+  state: StateParts,
+  jobId: string,
+  test: (e: JobEvent) => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await state.store.listEvents(jobId, 0, 1_000_000)).some(test)) return;
+    await sleep(50);
+  }
+  throw new Error('event did not come');
+}
+
+describe('the run under faults and operator control', () => {
+  it('completes and verifies with 10% server errors, 10% throttling and broken image bodies', async () => {
+    const { cloud, target, state } = await parts({
+      faults: { errorRate: 0.1, throttleRate: 0.1 },
+    });
+    cloud.sim.faults.set({ resetAfterBytes: 100_000, resetCount: 4 });
+    const { jobId } = await preparedJob(state, cloud, target);
+    const w = await workers(state, 3);
+    try {
+      const out = await runMigration(state, jobId, { pollMs: 100 });
+      expect(out.status).toBe('succeeded');
+      expect(out.verification?.result).toBe('matching');
+      const injected = cloud.sim.faults.injected;
+      expect(injected.error500 + injected.error503).toBeGreaterThan(0);
+      expect(injected.throttle).toBeGreaterThan(0);
+      expect(injected.reset).toBeGreaterThan(0);
+    } finally {
+      w.stop();
+    }
+  }, 180_000);
+
+  it('cancelled midway, leaves a state a new job of the same plan completes exactly', async () => {
+    const { cloud, target, state } = await parts({ imageSize: 4 * 1024 * 1024 });
+    // Slow image bodies so the cancel lands while copies are running.
+    cloud.sim.faults.set({ slowBodyBytesPerSec: 2 * 1024 * 1024 });
+    const { jobId, plan } = await preparedJob(state, cloud, target);
+    const w = await workers(state, 2);
+    const ac = new AbortController();
+    try {
+      const run = runMigration(state, jobId, { signal: ac.signal, onAbort: 'cancel', pollMs: 100 });
+      await waitFor(state, jobId, (e) => e.type === 'bytes-progress' && e.bytesDone > 0);
+      ac.abort();
+      const out = await run;
+      expect(out.status).toBe('cancelled');
+      expect((await state.store.getJob(jobId)).status).toBe('cancelled');
+      await expect(runMigration(state, jobId)).rejects.toThrow(/cancelled/);
+      cloud.sim.faults.reset();
+      // The operator starts again from the same plan: what was written is skipped, partial
+      // copies continue from their offset.
+      const inventory = await state.store.loadInventory(plan.inventoryId, { secrets: true });
+      const again = await createMigrationJob(state.store, {
+        plan,
+        confirmedFingerprint: plan.fingerprint,
+        inventory,
+        source: cloud.source,
+        novaDb: target.novaDb,
+        spec: { imagesPath: target.imagesPath, hosts: HOSTS, stallAfterSeconds: 30 },
+      });
+      const second = await runMigration(state, again.id, { pollMs: 100 });
+      expect(second.status).toBe('succeeded');
+      expect(second.verification?.result).toBe('matching');
+      // Same end state as one uninterrupted run into a fresh target.
+      const twin = await freshTarget();
+      cleanups.push(() => twin.close());
+      const once = await createMigrationJob(state.store, {
+        plan,
+        confirmedFingerprint: plan.fingerprint,
+        inventory,
+        source: cloud.source,
+        novaDb: twin.novaDb,
+        spec: { imagesPath: twin.imagesPath, hosts: HOSTS, stallAfterSeconds: 30 },
+      });
+      expect((await runMigration(state, once.id, { pollMs: 100 })).status).toBe('succeeded');
+      expect(await dumpNova(target.novaDb)).toEqual(await dumpNova(twin.novaDb));
+      expect(await dumpImageStore(target.imagesPath)).toEqual(
+        await dumpImageStore(twin.imagesPath),
+      );
+    } finally {
+      w.stop();
+    }
+  }, 240_000);
+
+  it('pauses at the operator’s word and resumes where it stopped', async () => {
+    const { cloud, target, state } = await parts({ imageSize: 4 * 1024 * 1024 });
+    cloud.sim.faults.set({ slowBodyBytesPerSec: 2 * 1024 * 1024 });
+    const { jobId } = await preparedJob(state, cloud, target);
+    const w = await workers(state, 2);
+    try {
+      const ac = new AbortController();
+      const run = runMigration(state, jobId, { signal: ac.signal, onAbort: 'pause', pollMs: 100 });
+      await waitFor(state, jobId, (e) => e.type === 'bytes-progress' && e.bytesDone > 0);
+      ac.abort();
+      expect((await run).status).toBe('paused');
+      const before = await state.store.steps(jobId, 'images');
+      expect(before.some((s) => s.status === 'running' && s.bytesDone > 0)).toBe(true);
+      cloud.sim.faults.reset();
+      const out = await runMigration(state, jobId, { pollMs: 100 });
+      expect(out.status).toBe('succeeded');
+      expect(out.verification?.result).toBe('matching');
+      const events = await state.store.listEvents(jobId, 0, 1_000_000);
+      const statuses = events.flatMap((e) => (e.type === 'job-status-changed' ? [e.to] : []));
+      expect(statuses).toEqual(['running', 'paused', 'running', 'succeeded']);
+    } finally {
+      w.stop();
+    }
+  }, 240_000);
+
+  it('fails an image that cannot be read, then retries that item alone once it can', async () => {
+    const { cloud, target, state } = await parts();
+    const { jobId, plan } = await preparedJob(state, cloud, target);
+    // Every Walrus body breaks: copies fail after their retries; rows are unaffected.
+    cloud.sim.faults.set({ resetAfterBytes: 1000 });
+    const w = await workers(state, 2);
+    try {
+      const out = await runMigration(state, jobId, { pollMs: 100 });
+      expect(out.status).toBe('failed');
+      const images = plan.items.filter((i) => i.kind === 'image' && i.action === 'create');
+      expect(out.failedItems).toBe(images.length);
+      expect(out.report?.counts.image.failed).toBe(images.length);
+      expect(out.report?.counts.user.created).toBe(cloud.inventory.users.length);
+      const job = await state.store.getJob(jobId);
+      expect(job.error?.code).toBe('items-failed');
+      const doneBefore = (await state.store.steps(jobId)).filter((s) => s.status === 'done').length;
+
+      cloud.sim.faults.reset();
+      const retried = await runMigration(state, jobId, { pollMs: 100 });
+      expect(retried.status).toBe('succeeded');
+      expect(retried.verification?.result).toBe('matching');
+      const events = await state.store.listEvents(jobId, 0, 1_000_000);
+      const userDone = events.filter((e) => e.type === 'item-done' && e.kind === 'user');
+      // Users were written once, in the first run; the retry touched the images alone.
+      expect(userDone).toHaveLength(cloud.inventory.users.length);
+      expect(
+        (await state.store.steps(jobId)).filter((s) => s.status === 'done').length,
+      ).toBeGreaterThan(doneBefore);
+    } finally {
+      w.stop();
+    }
+  }, 240_000);
+
+  it('reports a copy that moves no byte for a while as stalled, then done when it moves again', async () => {
+    const { cloud, target, state } = await parts();
+    const { jobId } = await preparedJob(state, cloud, target, {}, 1);
+    // Walrus answers image reads only after 3 s: nothing moves meanwhile.
+    cloud.sim.faults.set({ latencyMs: { walrus: 3000 } });
+    const w = await workers(state, 2);
+    try {
+      const out = await runMigration(state, jobId, { pollMs: 100 });
+      expect(out.status).toBe('succeeded');
+      const events = await state.store.listEvents(jobId, 0, 1_000_000);
+      const stalled = events.flatMap((e) => (e.type === 'transfer-stalled' ? [e] : []));
+      expect(stalled.length).toBeGreaterThan(0);
+      for (const s of stalled) {
+        expect(s.stalledForSeconds).toBeGreaterThanOrEqual(1);
+        const later = events.find(
+          (e) => e.seq > s.seq && e.type === 'item-done' && e.sourceId === s.sourceId,
+        );
+        expect(later).toBeDefined();
+      }
+      // Rates and ETAs come from bytes: a moving copy with a known size has an ETA.
+      const progress = events.flatMap((e) => (e.type === 'bytes-progress' ? [e] : []));
+      expect(progress.length).toBeGreaterThan(0);
+      for (const p of progress)
+        if (p.bytesPerSecond > 0 && p.bytesTotal !== undefined)
+          expect(p.etaSeconds).toBeGreaterThanOrEqual(0);
+    } finally {
+      w.stop();
+    }
+  }, 120_000);
+});
