@@ -47,6 +47,7 @@ interface SimFlags {
   seed: string;
   dir?: string;
   imageSize?: number;
+  imageCount?: number;
   partSize?: number;
   assemblyMs: number;
   control?: boolean;
@@ -116,6 +117,12 @@ export function createSimCommand(): Command {
         '--image-size <bytes>',
         'size of machine images in bytes (default 16 MiB)',
       ).argParser(int('image size', 1)),
+    )
+    .addOption(
+      new Option(
+        '--image-count <n>',
+        'scale:N only: images in all (default 5; extra ones are private to users)',
+      ).argParser(int('image count', 5)),
     )
     .addOption(
       new Option('--part-size <bytes>', 'bundle part size (default 10 MiB)').argParser(
@@ -234,6 +241,7 @@ export function createSimCommand(): Command {
               },
         ...(flags.dir !== undefined ? { dir: flags.dir } : {}),
         ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
+        ...(flags.imageCount !== undefined ? { imageCount: flags.imageCount } : {}),
         ...(flags.partSize !== undefined ? { partSize: flags.partSize } : {}),
       };
       const sim: RunningSimulator = await startSimulator(options);

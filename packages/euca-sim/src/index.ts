@@ -67,6 +67,8 @@ export interface SimulatorOptions {
   imageSize?: number;
   /** Bundle part size in bytes (default 10 MiB, as euca-bundle-image). */
   partSize?: number;
+  /** `scale:N`: images in all (default 5), the extra ones private to users in turn. */
+  imageCount?: number;
   /** How long the first GetDecryptedImage of an image blocks (default 2000 ms). */
   assemblyMs?: number;
   /** Faults active from the start. */
@@ -229,6 +231,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     eucaVersion: version,
     networkMode: options.networkMode ?? 'MANAGED',
     ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
+    ...(options.imageCount !== undefined ? { imageCount: options.imageCount } : {}),
   });
   for (const img of scenario.images) img.sha256 = await cachedImageSha256(seed, img.id, img.size);
 

@@ -223,6 +223,11 @@ export interface ScenarioOptions {
   networkMode: NetworkMode;
   /** Size in bytes of machine images (kernels and ramdisks are a quarter and an eighth of it). */
   imageSize?: number;
+  /**
+   * `scale:N` only: images in all (default 5: a kernel, a ramdisk and three public machine
+   * images); the others are private machine images of the users in turn, for transfer benchmarks.
+   */
+  imageCount?: number;
 }
 
 export const DEFAULT_IMAGE_SIZE = 16 * 1024 * 1024;
@@ -834,6 +839,17 @@ function buildScale(b: Builder, n: number): void {
       if (v) addSnapshot(b, v, `${name} backup ${j}`);
     }
     elastic.push({ owner: name, ...(insts[0] ? { instanceId: insts[0].id } : {}) });
+  }
+  const extra = (b.opts.imageCount ?? 5) - 5;
+  for (let k = 0; k < extra; k++) {
+    addImage(b, {
+      kind: 'machine',
+      owner: `user${String((k % n) + 1).padStart(width, '0')}`,
+      name: `custom-${String(k + 1)}`,
+      bucket: 'user-images',
+      isPublic: false,
+      ...kr,
+    });
   }
   b.s.network = buildNetwork(b.opts.networkMode, b.opts.eucaVersion, b.s, {
     subnet: '10.0.0.0',

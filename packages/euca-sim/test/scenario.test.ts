@@ -146,3 +146,22 @@ describe('scenario generator', () => {
     expect(await imageSha256(key, 100_000)).toBe(createHash('sha256').update(all).digest('hex'));
   });
 });
+
+describe('scale:N with more images', () => {
+  it('adds private machine images owned by the users in turn', () => {
+    const s = generateScenario({
+      scenario: 'scale:3',
+      seed: 'images',
+      eucaVersion: '2.0',
+      networkMode: 'MANAGED',
+      imageCount: 9,
+    });
+    expect(s.images).toHaveLength(9);
+    const extra = s.images.filter((i) => i.name?.startsWith('custom-'));
+    expect(extra).toHaveLength(4);
+    expect(extra.every((i) => !i.isPublic && i.kind === 'machine')).toBe(true);
+    expect(new Set(extra.map((i) => i.owner))).toEqual(
+      new Set(['user0001', 'user0002', 'user0003']),
+    );
+  });
+});
