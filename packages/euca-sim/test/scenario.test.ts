@@ -157,7 +157,7 @@ describe('scale:N with more images', () => {
       imageCount: 9,
     });
     expect(s.images).toHaveLength(9);
-    const extra = s.images.filter((i) => i.name?.startsWith('custom-'));
+    const extra = s.images.filter((i) => i.name.startsWith('custom-'));
     expect(extra).toHaveLength(4);
     expect(extra.every((i) => !i.isPublic && i.kind === 'machine')).toBe(true);
     expect(new Set(extra.map((i) => i.owner))).toEqual(
