@@ -5,10 +5,17 @@ import { HttpRequest } from '@smithy/protocol-http';
 import type { Readable } from 'node:stream';
 import type { Network, NetworkMode } from '@euca2nova/model';
 import { parseEucalyptusConf } from './config-files.ts';
-import { SourceError, classifyError } from './errors.ts';
+import { SourceError, classifyError, errCode } from './errors.ts';
 import { GuardedHttpHandler, dig, items, rawQuery, text, type RawQueryResult } from './http.ts';
 import { querySignatureV2AuthScheme } from './signing/query-v2.ts';
 import { s3SignatureV2AuthScheme } from './signing/s3-v2.ts';
+
+// Every SDK client built in a Node 20 process prints a NodeVersionSupportWarning on stderr (SDK
+// releases after January 2027 need Node 22). This project pins Node 20 and the SDK version in its
+// lockfile, so the warning is noise in every command's output. The SDK's documented switch for it
+// is this variable (aws/aws-sdk-js-v3#7983), read when a client is built; the operator's own
+// setting, if any, wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface ConnectInput {
   /** `http://clc:8773/services/Eucalyptus`. */
@@ -310,7 +317,7 @@ export async function connect(
     if (chosen === undefined) {
       throw new SourceError(
         'auth',
-        `The cloud rejected access key ${input.accessKey.slice(0, 24)} (${lastError?.message.replace(/^.*\((.*)\).*$/s, '$1') ?? 'AuthFailure'}). Check the access key and secret key: copy them again from the admin's eucarc.`,
+        `The cloud rejected access key ${input.accessKey.slice(0, 24)} (${errCode(lastError?.cause) ?? 'AuthFailure'}). Check the access key and secret key: copy them again from the admin's eucarc.`,
         { cause: lastError },
       );
     }
