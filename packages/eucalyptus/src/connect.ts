@@ -73,6 +73,8 @@ export class SourceConnection {
   readonly #handler: GuardedHttpHandler;
   readonly #streamHandler: GuardedHttpHandler;
   readonly #ec2: EC2Client | undefined;
+  #s3: S3Client | undefined;
+  #iam: IAMClient | undefined;
 
   constructor(init: {
     version: string;
@@ -137,7 +139,7 @@ export class SourceConnection {
   iam(): IAMClient {
     if (this.endpoints.euare === undefined)
       throw new SourceError('unsupported', 'This cloud has no Euare service (Eucalyptus 2.0).');
-    return new IAMClient({
+    this.#iam ??= new IAMClient({
       endpoint: this.endpoints.euare,
       region: 'eucalyptus',
       credentials: this.#creds,
@@ -148,11 +150,13 @@ export class SourceConnection {
         ? { httpAuthSchemes: [querySignatureV2AuthScheme()] }
         : {}),
     });
+    return this.#iam;
   }
 
   /** Walrus through the SDK with S3 signature v2; bodies are streamed, not buffered. */
   s3(): S3Client {
-    return new S3Client({
+    // One client for every manifest and part: a new one per call repeats its configuration work.
+    this.#s3 ??= new S3Client({
       endpoint: this.endpoints.s3,
       region: 'eucalyptus',
       forcePathStyle: true,
@@ -164,18 +168,24 @@ export class SourceConnection {
       responseChecksumValidation: 'WHEN_REQUIRED',
       httpAuthSchemes: [s3SignatureV2AuthScheme()],
     });
+    return this.#s3;
   }
 
-  /** A query-v2 call to a Eucalyptus-only action. */
+  /**
+   * A query-v2 call: Eucalyptus-only actions, and the thousands of small per-user and per-account
+   * calls of a discovery, where the SDK's per-call cost (client set-up, middleware, schema serde)
+   * would be most of the client's time. Every Eucalyptus release accepts query signature v2.
+   */
   raw(
     endpoint: string,
     params: Record<string, string>,
     signal?: AbortSignal,
+    credentials: Credentials = this.#creds,
   ): Promise<RawQueryResult> {
     return rawQuery({
       handler: this.#handler,
       endpoint,
-      credentials: this.#creds,
+      credentials,
       params,
       signal,
     });
