@@ -517,13 +517,14 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
   // controller database, the cloud properties, the accounts. Every promise made here is awaited
   // through the one Promise.all below, so a failure of any rejects the discovery (never unhandled).
   const accountsP = v3 ? listAccounts(ctx) : Promise.resolve([]);
+  const describeImagesP = call('DescribeImages', () =>
+    ec2.send(new DescribeImagesCommand(verbose ? { ImageIds: verbose } : {}), opts(ctx)),
+  );
   const describedP = Promise.all([
     call('DescribeInstances', () =>
       ec2.send(new DescribeInstancesCommand(verbose ? { InstanceIds: verbose } : {}), opts(ctx)),
     ),
-    call('DescribeImages', () =>
-      ec2.send(new DescribeImagesCommand(verbose ? { ImageIds: verbose } : {}), opts(ctx)),
-    ),
+    describeImagesP,
     call('DescribeVolumes', () =>
       ec2.send(new DescribeVolumesCommand(verbose ? { VolumeIds: verbose } : {}), opts(ctx)),
     ),
@@ -560,8 +561,8 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
     return known;
   })();
   const perUserP = knownP.then((known) => listAsUsers(ctx, known));
-  const imagesP = Promise.all([accountsP, describedP]).then(([, d]) =>
-    readImages(ctx, d[1].Images ?? [], options.readManifests !== false),
+  const imagesP = Promise.all([accountsP, describeImagesP]).then(([, d]) =>
+    readImages(ctx, d.Images ?? [], options.readManifests !== false),
   );
   const [described, known, perUser, images, dbKeys, fromProperties] = await Promise.all([
     describedP,

@@ -198,23 +198,6 @@ interface Downloaded {
   sha1: string;
 }
 
-/** Buffers joined into pieces of at least `size` bytes (the last may be shorter). */
-function* regroup(chunks: Buffer[], size: number): Generator<Buffer> {
-  let batch: Buffer[] = [];
-  let bytes = 0;
-  for (const c of chunks) {
-    batch.push(c);
-    bytes += c.length;
-    if (bytes >= size) {
-      yield batch.length === 1 ? c : Buffer.concat(batch, bytes);
-      batch = [];
-      bytes = 0;
-    }
-  }
-  if (bytes > 0)
-    yield batch.length === 1 ? (batch[0] ?? Buffer.alloc(0)) : Buffer.concat(batch, bytes);
-}
-
 async function openBundle(
   conn: SourceConnection,
   location: string,
@@ -330,10 +313,10 @@ async function openBundle(
           'malformed',
           `Bundle part ${parts[i]?.filename ?? i} of ${location} fails its SHA-1 digest.`,
         );
-      // Socket-sized chunks, regrouped into ~1 MiB writes: each write into zlib is a round trip
-      // to its thread pool.
-      for (const group of regroup(chunks, 1 << 20)) {
-        const clear = decipher.update(group);
+      // Chunk by chunk as the socket delivered them: joining them first would add one more copy
+      // of every byte, and copies of image bytes are what the garbage collector pays for here.
+      for (const chunk of chunks) {
+        const clear = decipher.update(chunk);
         if (clear.length > 0) yield clear;
       }
     }
