@@ -282,16 +282,22 @@ try {
   const measure = async (what: string, fn: () => Promise<number>): Promise<number> => {
     await fn(); // warm-up: assembly, bundle built on first use
     const secs: number[] = [];
+    const cpus: number[] = [];
     let size = 0;
     for (let i = 0; i < 3; i++) {
       const s = performance.now();
+      const cpu0 = process.cpuUsage();
       size = await fn();
+      const cpu = process.cpuUsage(cpu0);
       secs.push((performance.now() - s) / 1000);
+      cpus.push((cpu.user + cpu.system) / 1000);
     }
     const best = Math.min(...secs);
     const mbps = size / best / 1e6;
+    // Client CPU (every thread of this process, zlib's pool included) shows whether a path is
+    // bound by its own work or by the server: the simulator shares this machine's cores.
     console.log(
-      `${what}: ${(size / MiB).toFixed(0)} MiB, best ${best.toFixed(2)} s of 3, ${mbps.toFixed(0)} MB/s`,
+      `${what}: ${(size / MiB).toFixed(0)} MiB, best ${best.toFixed(2)} s of 3, ${mbps.toFixed(0)} MB/s, client CPU ${median(cpus).toFixed(0)} ms`,
     );
     return mbps;
   };
