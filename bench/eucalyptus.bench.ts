@@ -7,8 +7,13 @@
 //     for the same requests: every request discover() sends is recorded once through a transparent
 //     proxy, then replayed byte for byte with a bare Node http client (keep-alive), one at a time
 //     and 16 at a time.
-//  2. Image throughput of both openImage() paths against a bare Node GET of the same
-//     GetDecryptedImage URL.
+//  2. Image throughput of both openImage() paths against bare Node GETs of the bytes each path
+//     must transfer: the 'decrypted' path against a bare GET of the same GetDecryptedImage URL; the
+//     'bundle' path against bare GETs of its encrypted parts, as many at a time as openImage()
+//     fetches them. That second reference is the physical limit of the bundle path (it cannot be
+//     faster than moving its own bytes), so its goal ratio is taken against it. The bare
+//     GetDecryptedImage copy is printed beside it: it is cheaper for the simulator (one stream, no
+//     part files), so the bundle path's ratio to it mixes the client's cost with the server's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
@@ -21,6 +26,8 @@ import { connect, discover, openImage, type SourceConnection } from '@euca2nova/
 const MiB = 1024 * 1024;
 const IMAGE_SIZE = 256 * MiB;
 const CONCURRENCY = 16;
+/** Bundle parts openImage() keeps in flight (PARTS_AHEAD in packages/eucalyptus/src/images.ts). */
+const PARTS_AHEAD = 4;
 const here = dirname(fileURLToPath(import.meta.url));
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -275,16 +282,22 @@ try {
   const measure = async (what: string, fn: () => Promise<number>): Promise<number> => {
     await fn(); // warm-up: assembly, bundle built on first use
     const secs: number[] = [];
+    const cpus: number[] = [];
     let size = 0;
     for (let i = 0; i < 3; i++) {
       const s = performance.now();
+      const cpu0 = process.cpuUsage();
       size = await fn();
+      const cpu = process.cpuUsage(cpu0);
       secs.push((performance.now() - s) / 1000);
+      cpus.push((cpu.user + cpu.system) / 1000);
     }
     const best = Math.min(...secs);
     const mbps = size / best / 1e6;
+    // Client CPU (every thread of this process, zlib's pool included) shows whether a path is
+    // bound by its own work or by the server: the simulator shares this machine's cores.
     console.log(
-      `${what}: ${(size / MiB).toFixed(0)} MiB, best ${best.toFixed(2)} s of 3, ${mbps.toFixed(0)} MB/s`,
+      `${what}: ${(size / MiB).toFixed(0)} MiB, best ${best.toFixed(2)} s of 3, ${mbps.toFixed(0)} MB/s, client CPU ${median(cpus).toFixed(0)} ms`,
     );
     return mbps;
   };
@@ -308,27 +321,42 @@ try {
       .end();
   });
   const partNames = [...manifest.matchAll(/<filename>([^<]+)<\/filename>/g)].map((m) => m[1] ?? '');
-  const rawParts = async (): Promise<number> => {
+  const rawParts = (parallel: number) => async (): Promise<number> => {
     let n = 0;
-    for (const name of partNames) {
-      const g = signedGet(`${s3.pathname}/${bucket}/${name}`);
-      n += await rawGet(g.url, g.headers, agent);
-    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < partNames.length) {
+          const name = partNames[next++] ?? '';
+          const g = signedGet(`${s3.pathname}/${bucket}/${name}`);
+          const got = await rawGet(g.url, g.headers, agent);
+          n += got;
+        }
+      }),
+    );
     return n;
   };
+  await measure(
+    `raw bundle parts, one at a time (bare Node GET of ${partNames.length} encrypted parts)`,
+    rawParts(1),
+  );
   const rawPartsRate = await measure(
-    `raw bundle parts (bare Node GET of ${partNames.length} encrypted parts)`,
-    rawParts,
+    `raw bundle parts, ${PARTS_AHEAD} at a time (as openImage fetches them)`,
+    rawParts(PARTS_AHEAD),
   );
   const rawRate = await measure('raw GetDecryptedImage (bare Node GET)', raw);
   const decRate = await measure('openImage decrypted (GetDecryptedImage)', viaPath('decrypted'));
   const bunRate = await measure('openImage bundle (parts + cloud-pk.pem)', viaPath('bundle'));
   agent.destroy();
+  const pct = (a: number, b: number): string => `${((a / b) * 100).toFixed(0)}%`;
   console.log(
-    `image throughput vs raw copy: decrypted ${((decRate / rawRate) * 100).toFixed(0)}%, bundle ${((bunRate / rawRate) * 100).toFixed(0)}% (goal >= 90%)`,
+    `decrypted path vs a bare copy of the same GetDecryptedImage bytes: ${pct(decRate, rawRate)} (goal >= 90%)`,
   );
   console.log(
-    `bundle path vs a bare copy of its encrypted parts: ${((bunRate / rawPartsRate) * 100).toFixed(0)}%`,
+    `bundle path vs a bare copy of its own encrypted parts, ${PARTS_AHEAD} at a time: ${pct(bunRate, rawPartsRate)} (goal >= 90%; it must also check SHA-1, decrypt, gunzip and untar)`,
+  );
+  console.log(
+    `bundle path vs a bare copy of the GetDecryptedImage bytes: ${pct(bunRate, rawRate)} (for reference: other bytes, served more cheaply)`,
   );
   console.log(`peak RSS overall: ${rssMB().toFixed(0)} MB`);
 } finally {

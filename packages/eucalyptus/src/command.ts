@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { stripInventorySecrets } from '@euca2nova/model';
 import { Command } from 'commander';
 import { parseEucarc } from './config-files.ts';
 import { connect } from './connect.ts';
@@ -18,6 +19,7 @@ interface InventoryFlags {
   cloudPk?: string;
   eucaConf?: string;
   json?: boolean;
+  includeSecrets?: boolean;
   concurrency?: string;
 }
 
@@ -42,6 +44,11 @@ export function createInventoryCommand(): Command {
     .option('--euca-conf <file>', 'eucalyptus.conf of the cloud controller')
     .option('--concurrency <n>', 'parallel per-user calls', '16')
     .option('--json', 'print JSON (the only format)', true)
+    .option(
+      '--include-secrets',
+      "also write users' secret keys (left out by default); pipe into a file with 0600 permissions, e.g. (umask 077; euca2nova inventory --include-secrets > inventory.json)",
+      false,
+    )
     .action(async (flags: InventoryFlags) => {
       const env = process.env;
       let rc: Partial<ReturnType<typeof parseEucarc>> = {};
@@ -101,7 +108,10 @@ export function createInventoryCommand(): Command {
         const inventory = await discover(conn, {
           concurrency: Number(flags.concurrency ?? 16) || 16,
         });
-        process.stdout.write(`${JSON.stringify(inventory, null, 2)}\n`);
+        // Secret keys end up in terminals, logs and CI output unless asked for explicitly.
+        const printed =
+          flags.includeSecrets === true ? inventory : stripInventorySecrets(inventory);
+        process.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
       } finally {
         conn.close();
       }

@@ -5,10 +5,17 @@ import { HttpRequest } from '@smithy/protocol-http';
 import type { Readable } from 'node:stream';
 import type { Network, NetworkMode } from '@euca2nova/model';
 import { parseEucalyptusConf } from './config-files.ts';
-import { SourceError, classifyError } from './errors.ts';
+import { SourceError, classifyError, errCode } from './errors.ts';
 import { GuardedHttpHandler, dig, items, rawQuery, text, type RawQueryResult } from './http.ts';
 import { querySignatureV2AuthScheme } from './signing/query-v2.ts';
 import { s3SignatureV2AuthScheme } from './signing/s3-v2.ts';
+
+// Every SDK client built in a Node 20 process prints a NodeVersionSupportWarning on stderr (SDK
+// releases after January 2027 need Node 22). This project pins Node 20 and the SDK version in its
+// lockfile, so the warning is noise in every command's output. The SDK's documented switch for it
+// is this variable (aws/aws-sdk-js-v3#7983), read when a client is built; the operator's own
+// setting, if any, wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface ConnectInput {
   /** `http://clc:8773/services/Eucalyptus`. */
@@ -66,6 +73,8 @@ export class SourceConnection {
   readonly #handler: GuardedHttpHandler;
   readonly #streamHandler: GuardedHttpHandler;
   readonly #ec2: EC2Client | undefined;
+  #s3: S3Client | undefined;
+  #iam: IAMClient | undefined;
 
   constructor(init: {
     version: string;
@@ -130,7 +139,7 @@ export class SourceConnection {
   iam(): IAMClient {
     if (this.endpoints.euare === undefined)
       throw new SourceError('unsupported', 'This cloud has no Euare service (Eucalyptus 2.0).');
-    return new IAMClient({
+    this.#iam ??= new IAMClient({
       endpoint: this.endpoints.euare,
       region: 'eucalyptus',
       credentials: this.#creds,
@@ -141,11 +150,13 @@ export class SourceConnection {
         ? { httpAuthSchemes: [querySignatureV2AuthScheme()] }
         : {}),
     });
+    return this.#iam;
   }
 
   /** Walrus through the SDK with S3 signature v2; bodies are streamed, not buffered. */
   s3(): S3Client {
-    return new S3Client({
+    // One client for every manifest and part: a new one per call repeats its configuration work.
+    this.#s3 ??= new S3Client({
       endpoint: this.endpoints.s3,
       region: 'eucalyptus',
       forcePathStyle: true,
@@ -157,18 +168,24 @@ export class SourceConnection {
       responseChecksumValidation: 'WHEN_REQUIRED',
       httpAuthSchemes: [s3SignatureV2AuthScheme()],
     });
+    return this.#s3;
   }
 
-  /** A query-v2 call to a Eucalyptus-only action. */
+  /**
+   * A query-v2 call: Eucalyptus-only actions, and the thousands of small per-user and per-account
+   * calls of a discovery, where the SDK's per-call cost (client set-up, middleware, schema serde)
+   * would be most of the client's time. Every Eucalyptus release accepts query signature v2.
+   */
   raw(
     endpoint: string,
     params: Record<string, string>,
     signal?: AbortSignal,
+    credentials: Credentials = this.#creds,
   ): Promise<RawQueryResult> {
     return rawQuery({
       handler: this.#handler,
       endpoint,
-      credentials: this.#creds,
+      credentials,
       params,
       signal,
     });
@@ -310,7 +327,7 @@ export async function connect(
     if (chosen === undefined) {
       throw new SourceError(
         'auth',
-        `The cloud rejected access key ${input.accessKey.slice(0, 24)} (${lastError?.message.replace(/^.*\((.*)\).*$/s, '$1') ?? 'AuthFailure'}). Check the access key and secret key: copy them again from the admin's eucarc.`,
+        `The cloud rejected access key ${input.accessKey.slice(0, 24)} (${errCode(lastError?.cause) ?? 'AuthFailure'}). Check the access key and secret key: copy them again from the admin's eucarc.`,
         { cause: lastError },
       );
     }

@@ -9,13 +9,11 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
-  type EC2Client,
   type Image as Ec2Image,
   type IpPermission,
   type Volume as Ec2Volume,
 } from '@aws-sdk/client-ec2';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { ListAccessKeysCommand, ListUsersCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
   AddressSchema,
   AvailabilityZoneSchema,
@@ -49,7 +47,7 @@ import pg from 'pg';
 import type { z } from 'zod';
 import type { Credentials, SourceConnection } from './connect.ts';
 import { SourceError, classifyError } from './errors.ts';
-import { dig, items, parseXmlSafe, text } from './http.ts';
+import { dig, items, parseXmlSafe, queryError, text } from './http.ts';
 
 export type DiscoveryKind =
   | 'users'
@@ -202,6 +200,11 @@ function iso(d: Date | undefined): string | undefined {
   return d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined;
 }
 
+/** An XML timestamp as ISO 8601, or undefined when it is not one. */
+function isoText(t: string | undefined): string | undefined {
+  return t === undefined ? undefined : iso(new Date(t));
+}
+
 async function listUsers2(ctx: Ctx): Promise<KnownUser[]> {
   const conn = ctx.conn;
   const res = await conn.raw(
@@ -288,10 +291,15 @@ async function readDbSecrets(ctx: Ctx): Promise<DbSecrets | undefined> {
   }
 }
 
-async function listUsers3(ctx: Ctx): Promise<KnownUser[]> {
+/** 3.x: every account (number -> name into `ctx.accountNames`, which owners are resolved with). */
+async function listAccounts(ctx: Ctx): Promise<{ name: string; number: string }[]> {
   const conn = ctx.conn;
-  const euare = conn.endpoints.euare ?? '';
-  const res = await conn.raw(euare, { Action: 'ListAccounts', Version: '2010-05-08' }, ctx.signal);
+  const res = await conn.raw(
+    conn.endpoints.euare ?? '',
+    { Action: 'ListAccounts', Version: IAM_VERSION },
+    ctx.signal,
+  );
+  if (res.status !== 200) throw queryError(res, 'ListAccounts');
   const accounts = items(
     dig(res.xml, 'ListAccountsResponse', 'ListAccountsResult', 'Accounts'),
     'member',
@@ -299,94 +307,124 @@ async function listUsers3(ctx: Ctx): Promise<KnownUser[]> {
     .map((a) => ({ name: text(a['AccountName']) ?? '', number: text(a['AccountId']) ?? '' }))
     .filter((a) => a.name !== '');
   for (const a of accounts) ctx.accountNames.set(a.number, a.name);
-  const real = accounts.filter((a) => !a.name.startsWith('(eucalyptus)'));
-  const db = await readDbSecrets(ctx);
-  const iam: IAMClient = conn.iam();
-  const out: KnownUser[] = [];
-  let done = 0;
-  await Promise.all(
-    real.map((acct) =>
-      ctx.limit(async () => {
-        const delegate = withDelegate(acct.name);
-        const listed = await iam.send(delegate(new ListUsersCommand({})), opts(ctx));
-        for (const u of listed.Users ?? []) {
-          const userName = u.UserName ?? '';
-          const keys = await iam.send(
-            delegate(new ListAccessKeysCommand({ UserName: userName })),
-            opts(ctx),
-          );
-          const accessKeys = (keys.AccessKeyMetadata ?? []).map((k) => {
-            const secretKey = k.AccessKeyId ? db?.secrets.get(k.AccessKeyId) : undefined;
-            return {
-              accessKeyId: k.AccessKeyId ?? '',
-              ...(secretKey ? { secretKey } : {}),
-              active: k.Status === 'Active',
-              ...(iso(k.CreateDate) ? { createdAt: iso(k.CreateDate) } : {}),
-            };
-          });
-          const enabled = accessKeys.some((k) => k.active);
-          const user = keep(ctx, UserSchema, 'user', `${acct.name}/${userName}`, {
-            userName,
-            accountName: acct.name,
-            accountNumber: acct.number,
-            ...(u.UserId ? { userId: u.UserId } : {}),
-            ...(u.Path ? { path: u.Path } : {}),
-            admin: acct.name === 'eucalyptus',
-            enabled,
-            accessKeys,
-          });
-          if (!user) continue;
-          const withSecret = accessKeys.find((k) => k.active && k.secretKey);
-          out.push({
-            user,
-            owner: { accountNumber: acct.number, accountName: acct.name, userName },
-            ...(withSecret?.secretKey
-              ? {
-                  creds: {
-                    accessKeyId: withSecret.accessKeyId,
-                    secretAccessKey: withSecret.secretKey,
-                  },
-                }
-              : {}),
-          });
-          const missing = accessKeys.filter((k) => !k.secretKey).map((k) => k.accessKeyId);
-          if (missing.length > 0)
-            ctx.findings.push(
-              finding(
-                'user.secret-key-missing',
-                'warning',
-                `The secret key of ${acct.name}/${userName} cannot be read through Euare${db ? ' and is not in the controller database' : ''}; in Nova this user would need a new key.`,
-                [`${acct.name}/${userName}`],
-                'Give the controller database URL (PostgreSQL on the CLC, port 8777) so secrets can be read, or plan to issue new keys.',
-              ),
-            );
-        }
-        ctx.progress('users', ++done, real.length);
-      }),
-    ),
-  );
+  return accounts;
+}
+
+const IAM_VERSION = '2010-05-08';
+
+/** A Euare call made on behalf of an account (Eucalyptus' `DelegateAccount`), every page of it. */
+async function euareAll(
+  ctx: Ctx,
+  action: 'ListUsers' | 'ListAccessKeys',
+  list: 'Users' | 'AccessKeyMetadata',
+  params: Record<string, string>,
+): Promise<Record<string, unknown>[]> {
+  const conn = ctx.conn;
+  const out: Record<string, unknown>[] = [];
+  let marker: string | undefined;
+  do {
+    const res = await ctx.limit(() =>
+      conn.raw(
+        conn.endpoints.euare ?? '',
+        {
+          Action: action,
+          Version: IAM_VERSION,
+          ...params,
+          ...(marker !== undefined ? { Marker: marker } : {}),
+        },
+        ctx.signal,
+      ),
+    );
+    if (res.status !== 200) throw queryError(res, action);
+    const result = dig(res.xml, `${action}Response`, `${action}Result`);
+    out.push(...items(dig(result, list), 'member'));
+    marker = text(dig(result, 'IsTruncated')) === 'true' ? text(dig(result, 'Marker')) : undefined;
+  } while (marker !== undefined);
   return out;
 }
 
-/** Add `DelegateAccount` to a Euare call (build step, before content-length is computed). */
-function withDelegate(account: string) {
-  return <C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(command: C): C => {
-    (
-      command.middlewareStack as unknown as {
-        add: (mw: unknown, o: { step: string; priority: string; name: string }) => void;
-      }
-    ).add(
-      (next: (a: { request: { body?: unknown } }) => unknown) =>
-        (args: { request: { body?: unknown } }) => {
-          const req = args.request;
-          if (typeof req.body === 'string')
-            req.body = `${req.body}&DelegateAccount=${encodeURIComponent(account)}`;
-          return next(args);
-        },
-      { step: 'build', priority: 'high', name: 'eucaDelegateAccount' },
-    );
-    return command;
-  };
+async function listUsers3(
+  ctx: Ctx,
+  accounts: { name: string; number: string }[],
+  db: DbSecrets | undefined,
+): Promise<KnownUser[]> {
+  const real = accounts.filter((a) => !a.name.startsWith('(eucalyptus)'));
+  let done = 0;
+  // One task per account and one per user, each holding a slot of the limit only for its request,
+  // so the users of one account are listed in parallel rather than one after another.
+  const perAccount = await Promise.all(
+    real.map(async (acct) => {
+      const delegate = { DelegateAccount: acct.name };
+      const listed = await euareAll(ctx, 'ListUsers', 'Users', delegate);
+      const users = await Promise.all(
+        listed.map(async (u) => {
+          const userName = text(u['UserName']) ?? '';
+          const keys = await euareAll(ctx, 'ListAccessKeys', 'AccessKeyMetadata', {
+            ...delegate,
+            UserName: userName,
+          });
+          return { u, userName, keys };
+        }),
+      );
+      ctx.progress('users', ++done, real.length);
+      return { acct, users };
+    }),
+  );
+  const out: KnownUser[] = [];
+  for (const { acct, users } of perAccount) {
+    for (const { u, userName, keys } of users) {
+      const accessKeys = keys.map((k) => {
+        const id = text(k['AccessKeyId']);
+        const secretKey = id ? db?.secrets.get(id) : undefined;
+        const created = isoText(text(k['CreateDate']));
+        return {
+          accessKeyId: id ?? '',
+          ...(secretKey ? { secretKey } : {}),
+          active: text(k['Status']) === 'Active',
+          ...(created ? { createdAt: created } : {}),
+        };
+      });
+      const enabled = accessKeys.some((k) => k.active);
+      const userId = text(u['UserId']);
+      const path = text(u['Path']);
+      const user = keep(ctx, UserSchema, 'user', `${acct.name}/${userName}`, {
+        userName,
+        accountName: acct.name,
+        accountNumber: acct.number,
+        ...(userId ? { userId } : {}),
+        ...(path ? { path } : {}),
+        admin: acct.name === 'eucalyptus',
+        enabled,
+        accessKeys,
+      });
+      if (!user) continue;
+      const withSecret = accessKeys.find((k) => k.active && k.secretKey);
+      out.push({
+        user,
+        owner: { accountNumber: acct.number, accountName: acct.name, userName },
+        ...(withSecret?.secretKey
+          ? {
+              creds: {
+                accessKeyId: withSecret.accessKeyId,
+                secretAccessKey: withSecret.secretKey,
+              },
+            }
+          : {}),
+      });
+      const missing = accessKeys.filter((k) => !k.secretKey).map((k) => k.accessKeyId);
+      if (missing.length > 0)
+        ctx.findings.push(
+          finding(
+            'user.secret-key-missing',
+            'warning',
+            `The secret key of ${acct.name}/${userName} cannot be read through Euare${db ? ' and is not in the controller database' : ''}; in Nova this user would need a new key.`,
+            [`${acct.name}/${userName}`],
+            'Give the controller database URL (PostgreSQL on the CLC, port 8777) so secrets can be read, or plan to issue new keys.',
+          ),
+        );
+    }
+  }
+  return out;
 }
 
 async function readKeyPairsFromDb(ctx: Ctx): Promise<KeyPair[] | undefined> {
@@ -475,16 +513,18 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
     }
   };
 
-  const known = await call('users', () => (v3 ? listUsers3(ctx) : listUsers2(ctx)));
-  ctx.progress('users', known.length, known.length);
-
-  const [res, imgs, vols, snaps, addrs, groups, keys, zones] = await Promise.all([
+  // Everything that does not depend on another answer starts at once: the admin's listings, the
+  // controller database, the cloud properties, the accounts. Every promise made here is awaited
+  // through the one Promise.all below, so a failure of any rejects the discovery (never unhandled).
+  const accountsP = v3 ? listAccounts(ctx) : Promise.resolve([]);
+  const describeImagesP = call('DescribeImages', () =>
+    ec2.send(new DescribeImagesCommand(verbose ? { ImageIds: verbose } : {}), opts(ctx)),
+  );
+  const describedP = Promise.all([
     call('DescribeInstances', () =>
       ec2.send(new DescribeInstancesCommand(verbose ? { InstanceIds: verbose } : {}), opts(ctx)),
     ),
-    call('DescribeImages', () =>
-      ec2.send(new DescribeImagesCommand(verbose ? { ImageIds: verbose } : {}), opts(ctx)),
-    ),
+    describeImagesP,
     call('DescribeVolumes', () =>
       ec2.send(new DescribeVolumesCommand(verbose ? { VolumeIds: verbose } : {}), opts(ctx)),
     ),
@@ -507,6 +547,33 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
       ec2.send(new DescribeAvailabilityZonesCommand({ ZoneNames: ['verbose'] }), opts(ctx)),
     ),
   ]);
+  const dbSecretsP = v3 ? readDbSecrets(ctx) : Promise.resolve(undefined);
+  const dbKeysP = v3 ? readKeyPairsFromDb(ctx) : Promise.resolve(undefined);
+  const propertiesP = readNetworkProperties(ctx);
+
+  // Users need the accounts (and on 3.x the database's secrets); the calls made as each user need
+  // the users. Images need the account names to name their owners. Both fan out under one limit.
+  const knownP = (async (): Promise<KnownUser[]> => {
+    const known = await call('users', async () =>
+      v3 ? listUsers3(ctx, await accountsP, await dbSecretsP) : listUsers2(ctx),
+    );
+    ctx.progress('users', known.length, known.length);
+    return known;
+  })();
+  const perUserP = knownP.then((known) => listAsUsers(ctx, known));
+  const imagesP = Promise.all([accountsP, describeImagesP]).then(([, d]) =>
+    readImages(ctx, d.Images ?? [], options.readManifests !== false),
+  );
+  const [described, known, perUser, images, dbKeys, fromProperties] = await Promise.all([
+    describedP,
+    knownP,
+    perUserP,
+    imagesP,
+    dbKeysP,
+    propertiesP,
+  ]);
+  const [res, , vols, snaps, addrs, groups, keys, zones] = described;
+  const { volumeOwner, adminVolumes, keyPairs } = perUser;
 
   // ---- instances
   const instances: Instance[] = [];
@@ -554,69 +621,6 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
   }
   ctx.progress('instances', instances.length, instances.length);
 
-  // ---- images, with launch permissions and manifests
-  const images: Image[] = [];
-  const rawImages = imgs.Images ?? [];
-  let imgDone = 0;
-  await Promise.all(
-    rawImages.map((img: Ec2Image) =>
-      ctx.limit(async () => {
-        const image = await readImage(ctx, img, options.readManifests !== false);
-        if (image) images.push(image);
-        ctx.progress('images', ++imgDone, rawImages.length);
-      }),
-    ),
-  );
-  images.sort((a, b) => a.imageId.localeCompare(b.imageId));
-
-  // ---- per-user calls: 2.0 key pairs (no verbose at all), volumes' owners (no owner element)
-  const volumeOwner = new Map<string, Owner>();
-  const adminVolumes: string[] = [];
-  const keyPairs: KeyPair[] = [];
-  const withCreds = known.filter((k) => k.creds !== undefined);
-  let perDone = 0;
-  const dbKeys = v3 ? await readKeyPairsFromDb(ctx) : undefined;
-  await Promise.all(
-    withCreds.map((k) =>
-      ctx.limit(async () => {
-        const client: EC2Client = conn.ec2(k.creds);
-        const [kp, vs] = await Promise.all([
-          v3
-            ? undefined
-            : call(`DescribeKeyPairs as ${k.user.userName}`, () =>
-                client.send(new DescribeKeyPairsCommand({}), opts(ctx)),
-              ),
-          call(`DescribeVolumes as ${k.user.userName}`, () =>
-            client.send(new DescribeVolumesCommand({}), opts(ctx)),
-          ),
-        ]);
-        for (const p of kp?.KeyPairs ?? []) {
-          const pair = keep(
-            ctx,
-            KeyPairSchema,
-            'keyPair',
-            `${k.user.userName}/${p.KeyName ?? '?'}`,
-            {
-              keyName: p.KeyName,
-              fingerprint: p.KeyFingerprint,
-              owner: k.owner,
-            },
-          );
-          if (pair) keyPairs.push(pair);
-        }
-        // A 2.0 admin sees every volume even as itself: its own are what no one else listed.
-        if (!v3 && k.user.admin)
-          adminVolumes.push(
-            ...(vs.Volumes ?? []).flatMap((v) => (v.VolumeId ? [v.VolumeId.toLowerCase()] : [])),
-          );
-        else
-          for (const v of vs.Volumes ?? []) {
-            if (v.VolumeId) volumeOwner.set(v.VolumeId.toLowerCase(), accountLevel(ctx, k.owner));
-          }
-        ctx.progress('perUser', ++perDone, withCreds.length);
-      }),
-    ),
-  );
   const noCreds = known.filter((k) => k.creds === undefined).map((k) => userLabel(k.user));
   const firstAdmin = known.find((k) => k.user.admin && k.creds !== undefined);
   if (!v3 && firstAdmin && noCreds.length === 0) {
@@ -790,7 +794,7 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
   const availabilityZones = parseZones(ctx, zones.AvailabilityZones ?? []);
 
   // ---- network
-  const network = await resolveNetwork(ctx, instances, addresses);
+  const network = resolveNetwork(ctx, instances, addresses, fromProperties);
 
   const users = known.map((k) => k.user);
   ctx.progress('users', users.length, users.length);
@@ -830,6 +834,93 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
     );
   }
   return checked.data;
+}
+
+async function readImages(ctx: Ctx, raw: Ec2Image[], readManifests: boolean): Promise<Image[]> {
+  const images: Image[] = [];
+  let done = 0;
+  await Promise.all(
+    raw.map((img) =>
+      ctx.limit(async () => {
+        const image = await readImage(ctx, img, readManifests);
+        if (image) images.push(image);
+        ctx.progress('images', ++done, raw.length);
+      }),
+    ),
+  );
+  return images.sort((a, b) => a.imageId.localeCompare(b.imageId));
+}
+
+interface PerUser {
+  /** volume id (lower case) -> owner, from the volumes each user lists as itself. */
+  volumeOwner: Map<string, Owner>;
+  /** 2.0: the volumes an admin lists as itself (it sees everyone's). */
+  adminVolumes: string[];
+  /** 2.0: key pairs, which only their owner can list. */
+  keyPairs: KeyPair[];
+}
+
+/**
+ * The calls made as each user with a known secret: 2.0 key pairs (no verbose at all) and volumes'
+ * owners (DescribeVolumes has no owner element). Query calls, not SDK clients: a client per user
+ * would cost more than the request itself.
+ */
+async function listAsUsers(ctx: Ctx, known: KnownUser[]): Promise<PerUser> {
+  const conn = ctx.conn;
+  const v3 = conn.majorVersion === 3;
+  const out: PerUser = { volumeOwner: new Map(), adminVolumes: [], keyPairs: [] };
+  const withCreds = known.filter((k) => k.creds !== undefined);
+  let done = 0;
+  const asUser = async (
+    k: KnownUser,
+    creds: Credentials,
+    action: string,
+    set: string,
+  ): Promise<Record<string, unknown>[]> => {
+    const where = `${action} as ${k.user.userName} (${conn.endpoints.ec2})`;
+    try {
+      const res = await conn.raw(
+        conn.endpoints.ec2,
+        { Action: action, Version: conn.apiVersion },
+        ctx.signal,
+        creds,
+      );
+      if (res.status !== 200) throw queryError(res, action);
+      return items(dig(res.xml, `${action}Response`, set));
+    } catch (e) {
+      throw classifyError(e, where);
+    }
+  };
+  await Promise.all(
+    withCreds.map((k) =>
+      ctx.limit(async () => {
+        const creds = k.creds;
+        if (creds === undefined) return;
+        const [kp, vs] = await Promise.all([
+          v3 ? [] : asUser(k, creds, 'DescribeKeyPairs', 'keySet'),
+          asUser(k, creds, 'DescribeVolumes', 'volumeSet'),
+        ]);
+        for (const p of kp) {
+          const keyName = text(p['keyName']);
+          const pair = keep(ctx, KeyPairSchema, 'keyPair', `${k.user.userName}/${keyName ?? '?'}`, {
+            keyName,
+            fingerprint: text(p['keyFingerprint']),
+            owner: k.owner,
+          });
+          if (pair) out.keyPairs.push(pair);
+        }
+        const ids = vs.flatMap((v) => {
+          const id = text(v['volumeId']);
+          return id ? [id.toLowerCase()] : [];
+        });
+        // A 2.0 admin sees every volume even as itself: its own are what no one else listed.
+        if (!v3 && k.user.admin) out.adminVolumes.push(...ids);
+        else for (const id of ids) out.volumeOwner.set(id, accountLevel(ctx, k.owner));
+        ctx.progress('perUser', ++done, withCreds.length);
+      }),
+    ),
+  );
+  return out;
 }
 
 function userLabel(u: User): string {
@@ -1009,54 +1100,54 @@ function inSubnet(ipAddr: string, subnet: string, netmask: string): boolean {
   return (ipv4ToNumber(ipAddr) & mask) >>> 0 === (ipv4ToNumber(subnet) & mask) >>> 0;
 }
 
-async function resolveNetwork(
+/** 3.x without a configured mode: the mode and vnet keys from the cloud properties, if readable. */
+async function readNetworkProperties(ctx: Ctx): Promise<Network | undefined> {
+  const conn = ctx.conn;
+  if (conn.network || conn.majorVersion !== 3) return undefined;
+  try {
+    const res = await conn.raw(
+      conn.endpoints.properties,
+      { Action: 'DescribeProperties', Version: 'eucalyptus' },
+      ctx.signal,
+    );
+    const props = new Map(
+      items(dig(res.xml, 'DescribePropertiesResponse', 'properties')).map((p) => [
+        text(p['name']) ?? '',
+        text(p['value']) ?? '',
+      ]),
+    );
+    const modeEntry = [...props].find(([k]) => k.endsWith('.cluster.networkmode'));
+    const mode = modeEntry?.[1];
+    if (mode === 'SYSTEM' || mode === 'STATIC' || mode === 'MANAGED' || mode === 'MANAGED-NOVLAN') {
+      const zone = modeEntry?.[0].replace(/\.cluster\.networkmode$/, '') ?? '';
+      const get = (k: string): string | undefined => props.get(`${zone}.cluster.${k}`) || undefined;
+      const subnet = get('vnetsubnet');
+      const netmask = get('vnetnetmask');
+      const per = Number(get('addressespernetwork'));
+      return {
+        mode,
+        source: 'cloud-properties',
+        vnet: {
+          ...(subnet && IPV4.test(subnet) ? { subnet } : {}),
+          ...(netmask && IPV4.test(netmask) ? { netmask } : {}),
+          ...(Number.isInteger(per) && per > 0 ? { addrsPerNet: per } : {}),
+        },
+      };
+    }
+  } catch (e) {
+    // Properties are a convenience; the inferred mode still works. A cancellation is not lost.
+    if (ctx.signal?.aborted) throw e;
+  }
+  return undefined;
+}
+
+function resolveNetwork(
   ctx: Ctx,
   instances: Instance[],
   addresses: Address[],
-): Promise<Network> {
-  const conn = ctx.conn;
-  let network: Network | undefined = conn.network;
-  if (!network && conn.majorVersion === 3) {
-    try {
-      const res = await conn.raw(
-        conn.endpoints.properties,
-        { Action: 'DescribeProperties', Version: 'eucalyptus' },
-        ctx.signal,
-      );
-      const props = new Map(
-        items(dig(res.xml, 'DescribePropertiesResponse', 'properties')).map((p) => [
-          text(p['name']) ?? '',
-          text(p['value']) ?? '',
-        ]),
-      );
-      const modeEntry = [...props].find(([k]) => k.endsWith('.cluster.networkmode'));
-      const mode = modeEntry?.[1];
-      if (
-        mode === 'SYSTEM' ||
-        mode === 'STATIC' ||
-        mode === 'MANAGED' ||
-        mode === 'MANAGED-NOVLAN'
-      ) {
-        const zone = modeEntry?.[0].replace(/\.cluster\.networkmode$/, '') ?? '';
-        const get = (k: string): string | undefined =>
-          props.get(`${zone}.cluster.${k}`) || undefined;
-        const subnet = get('vnetsubnet');
-        const netmask = get('vnetnetmask');
-        const per = Number(get('addressespernetwork'));
-        network = {
-          mode,
-          source: 'cloud-properties',
-          vnet: {
-            ...(subnet && IPV4.test(subnet) ? { subnet } : {}),
-            ...(netmask && IPV4.test(netmask) ? { netmask } : {}),
-            ...(Number.isInteger(per) && per > 0 ? { addrsPerNet: per } : {}),
-          },
-        };
-      }
-    } catch {
-      // Properties are a convenience; the inferred mode below still works.
-    }
-  }
+  fromProperties: Network | undefined,
+): Network {
+  let network: Network | undefined = ctx.conn.network ?? fromProperties;
   const elastic = addresses.filter((a) => a.state !== 'unallocated');
   if (!network) {
     network = { mode: addresses.length > 0 ? 'MANAGED' : 'SYSTEM', source: 'inferred', vnet: {} };

@@ -67,7 +67,8 @@ const THROTTLE_CODES = new Set([
   'SlowDown',
 ]);
 
-function errCode(e: unknown): string | undefined {
+/** The server's or the runtime's error code behind an error (`AuthFailure`, `ECONNRESET`, …). */
+export function errCode(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const o = e as { code?: unknown; name?: unknown; Code?: unknown; cause?: unknown };
   if (typeof o.code === 'string') return o.code;

@@ -196,6 +196,25 @@ export async function rawQuery(o: RawQueryOptions): Promise<RawQueryResult> {
   );
 }
 
+/**
+ * The error a non-200 query answer stands for, shaped like the SDK's service exceptions (`name` is
+ * the server's code, `$metadata.httpStatusCode` the status) so that `classifyError` reads it alike.
+ */
+export function queryError(res: RawQueryResult, action: string): Error {
+  const err =
+    dig(res.xml, 'Response', 'Errors', 'Error') ?? dig(res.xml, 'ErrorResponse', 'Error') ?? {};
+  const first = Array.isArray(err) ? (err[0] as unknown) : err;
+  const code = text(dig(first, 'Code')) ?? `HTTP${res.status}`;
+  const message = text(dig(first, 'Message')) ?? '';
+  return Object.assign(
+    new Error(`${action}: ${code}${message ? ` (${message.slice(0, 200)})` : ''}`),
+    {
+      name: code,
+      $metadata: { httpStatusCode: res.status },
+    },
+  );
+}
+
 /** Walk `a.b.c` through parsed XML. */
 export function dig(node: unknown, ...path: string[]): unknown {
   let cur = node;

@@ -189,6 +189,15 @@ class SkipBytes extends Transform {
   }
 }
 
+/** Bundle parts downloaded (and hashed) ahead of the one being decrypted. */
+const PARTS_AHEAD = 4;
+
+interface Downloaded {
+  chunks: Buffer[];
+  /** Hex SHA-1 of the part. */
+  sha1: string;
+}
+
 async function openBundle(
   conn: SourceConnection,
   location: string,
@@ -225,10 +234,13 @@ async function openBundle(
       `The manifest of ${location} has no usable size, key or IV.`,
     );
   const s3 = conn.s3();
-  // A part cut mid-transfer resumes with a Range request from the byte it reached.
-  const fetchPart = (name: string): Promise<Buffer> => {
+  // A part is hashed while it arrives (its digest is known the moment its last byte is), kept as
+  // the chunks the socket delivered (no copy into one buffer), and a transfer cut midway resumes
+  // with a Range request from the byte it reached.
+  const fetchPart = (name: string): Promise<Downloaded> => {
     const chunks: Buffer[] = [];
     let got = 0;
+    let sha1 = createHash('sha1');
     return pRetry(
       async () => {
         const out = await s3.send(
@@ -243,12 +255,14 @@ async function openBundle(
           // The server ignored the Range: take the whole part again.
           chunks.length = 0;
           got = 0;
+          sha1 = createHash('sha1');
         }
         const start = got;
         const body = out.Body as Readable | undefined;
         if (body) {
           for await (const c of body) {
             const b = c as Buffer;
+            sha1.update(b);
             chunks.push(b);
             got += b.length;
           }
@@ -261,7 +275,7 @@ async function openBundle(
               ? start + out.ContentLength
               : undefined;
         if (want !== undefined && got < want) throw new Error('ECONNRESET: part ended early');
-        return Buffer.concat(chunks);
+        return { chunks, sha1: sha1.digest('hex') };
       },
       {
         retries: o.retries ?? 6,
@@ -272,12 +286,14 @@ async function openBundle(
       },
     );
   };
-  // Parts are fetched two ahead of the decryption (bounded memory: three parts, 10 MB each by default).
-  async function* encrypted(): AsyncGenerator<Buffer> {
-    const ahead: Promise<Buffer>[] = [];
+  // Parts download PARTS_AHEAD at a time ahead of the decryption, so the network, the main thread
+  // (SHA-1, AES) and zlib's thread pool (gunzip) work at once. Memory is bounded by that many parts
+  // (10 MiB each with euca2ools' default). No byte of a part goes on before its digest matched.
+  async function* plain(): AsyncGenerator<Buffer> {
+    const ahead: Promise<Downloaded>[] = [];
     let next = 0;
     const fill = (): void => {
-      while (ahead.length < 3 && next < parts.length) {
+      while (ahead.length < PARTS_AHEAD && next < parts.length) {
         const p = parts[next++];
         if (p) {
           const pending = fetchPart(p.filename);
@@ -287,18 +303,25 @@ async function openBundle(
       }
     };
     fill();
+    const decipher = createDecipheriv('aes-128-cbc', key, iv);
     for (let i = 0; i < parts.length; i++) {
-      const buf = await (ahead.shift() ?? Promise.reject(new Error('no part')));
+      const { chunks, sha1 } = await (ahead.shift() ?? Promise.reject(new Error('no part')));
       fill();
       const want = parts[i]?.digest ?? '';
-      const got = createHash('sha1').update(buf).digest('hex');
-      if (want && got !== want)
+      if (want && sha1 !== want)
         throw new SourceError(
           'malformed',
           `Bundle part ${parts[i]?.filename ?? i} of ${location} fails its SHA-1 digest.`,
         );
-      yield buf;
+      // Chunk by chunk as the socket delivered them: joining them first would add one more copy
+      // of every byte, and copies of image bytes are what the garbage collector pays for here.
+      for (const chunk of chunks) {
+        const clear = decipher.update(chunk);
+        if (clear.length > 0) yield clear;
+      }
     }
+    const last = decipher.final();
+    if (last.length > 0) yield last;
   }
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const extract = tar.extract();
@@ -321,8 +344,7 @@ async function openBundle(
     );
   });
   pipeline(
-    Readable.from(encrypted()),
-    createDecipheriv('aes-128-cbc', key, iv),
+    Readable.from(plain()),
     // zlib's default 16 KiB output chunks cap gunzip near 180 MB/s here; 1 MiB ones reach ~800.
     createGunzip({ chunkSize: 1 << 20 }),
     extract,

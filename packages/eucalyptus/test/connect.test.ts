@@ -43,6 +43,9 @@ describe('connect errors and fault drills (3.4 simulator)', () => {
     await expect(p).rejects.toMatchObject({ code: 'auth' });
     await p.catch((e: unknown) => {
       expect((e as Error).message).not.toContain('wrong-secret-key-000');
+      // The advice is given once, with the server's code.
+      expect((e as Error).message.match(/eucarc/g)).toHaveLength(1);
+      expect((e as Error).message).toMatch(/\((AuthFailure|SignatureDoesNotMatch)\)/);
     });
   });
 
@@ -76,7 +79,7 @@ describe('connect errors and fault drills (3.4 simulator)', () => {
     expect(sim.faults.injected.throttle + sim.faults.injected.error500).toBeGreaterThan(0);
   });
 
-  it('the inventory command prints the inventory as JSON', async () => {
+  const runInventory = async (extra: string[]): Promise<string> => {
     let out = '';
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = (s: string) => {
@@ -91,15 +94,33 @@ describe('connect errors and fault drills (3.4 simulator)', () => {
         sim.files.eucarc,
         '--clc-db',
         sim.controllerDb?.url ?? '',
+        ...extra,
       ]);
     } finally {
       process.stdout.write = write;
     }
+    return out;
+  };
+
+  it('the inventory command prints the inventory as JSON, without secret keys', async () => {
+    const out = await runInventory([]);
     const inv = InventorySchema.parse(JSON.parse(out));
     expect(Object.keys(inv)).toEqual(
       expect.arrayContaining(['users', 'images', 'network', 'findings']),
     );
     expect(inv.keyPairs).toHaveLength(sim.scenario.keyPairs.length);
+    expect(inv.users.flatMap((u) => u.accessKeys).length).toBeGreaterThan(0);
+    expect(inv.users.flatMap((u) => u.accessKeys).some((k) => k.secretKey !== undefined)).toBe(
+      false,
+    );
+    for (const u of sim.scenario.users) expect(out).not.toContain(u.secretKey);
+  });
+
+  it('--include-secrets writes the secret keys read from the controller database', async () => {
+    const inv = InventorySchema.parse(JSON.parse(await runInventory(['--include-secrets'])));
+    const alice = sim.scenario.users.find((u) => u.name === 'alice');
+    const keys = inv.users.flatMap((u) => u.accessKeys);
+    expect(keys.find((k) => k.accessKeyId === alice?.accessKey)?.secretKey).toBe(alice?.secretKey);
   });
 });
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { startSimulator, type RequestLogEntry } from '@euca2nova/euca-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, openImage, type SourceConnection } from '../src/index.ts';
+import { SourceError, connect, openImage, type SourceConnection } from '../src/index.ts';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -94,7 +95,7 @@ for (const version of ['2.0', '3.4'] as const) {
       );
       const got = await sha256(stream);
       sim.faults.reset();
-      // Parts are fetched three at a time, so up to three transfers may be cut before the count runs out.
+      // Parts are fetched several at a time, so more transfers may be cut before the count runs out.
       const cuts = sim.faults.injected.reset - before;
       expect(cuts).toBeGreaterThanOrEqual(2);
       expect(got.hex).toBe(img.sha256);
@@ -103,6 +104,40 @@ for (const version of ['2.0', '3.4'] as const) {
       expect(parts.filter((e) => e.status === 206)).toHaveLength(cuts);
       const full = parts.filter((e) => e.status === 200).map((e) => e.path);
       expect(new Set(full).size).toBe(full.length);
+    });
+
+    it('refuses a bundle part that fails its digest before any of its bytes go on', async () => {
+      const img = sim.scenario.images.find((i) => i.kind === 'machine');
+      if (!img) throw new Error('no machine image');
+      const bucketDir = join(sim.files.dir, 'bukkits', img.bucket);
+      const name = (await readdir(bucketDir)).find((f) => f === `${img.fileName}.part.01`);
+      if (!name) throw new Error('no second part');
+      const file = join(bucketDir, name);
+      const original = await readFile(file);
+      const bad = Buffer.from(original);
+      bad[100] = (bad[100] ?? 0) ^ 0xff;
+      await writeFile(file, bad);
+      try {
+        const { stream } = await openImage(
+          conn,
+          { imageId: img.id, imageLocation: img.location },
+          { path: 'bundle' },
+        );
+        let got = 0;
+        const err = await (async () => {
+          for await (const c of stream) got += (c as Buffer).length;
+        })().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(SourceError);
+        expect((err as SourceError).code).toBe('malformed');
+        expect((err as SourceError).message).toMatch(/digest/);
+        // Only what the first (64 KiB) part decrypts to can have gone out.
+        expect(got).toBeLessThan(64 * 1024);
+      } finally {
+        await writeFile(file, original);
+      }
     });
 
     it('retries an assembly that times out', async () => {
