@@ -189,6 +189,11 @@ async function main(): Promise<void> {
       `images phase: ${((imagesPhase?.durationMs ?? 0) / 1000).toFixed(1)} s, ${mbs(bytes, (imagesPhase?.durationMs ?? 1) / 1000)}`,
       `raw GET of the same bytes, 4 at a time: ${raw.seconds.toFixed(1)} s, ${mbs(raw.bytes, raw.seconds)}`,
       `images phase against the raw copy: ${((raw.seconds / ((imagesPhase?.durationMs ?? 1) / 1000)) * 100).toFixed(0)}%`,
+      'steps of the command (its own timings):',
+      ...stderr
+        .split('\n')
+        .filter((l) => /\bin \d+\.\d s\b/.test(l))
+        .map((l) => `  ${l}`),
       'phases:',
       ...report.timings.map((t) => `  ${t.phase.padEnd(16)} ${(t.durationMs / 1000).toFixed(1)} s`),
     ];

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { connect, discover, resolveSourceInput } from '@euca2nova/eucalyptus';
 import {
   acknowledgeFindings,
@@ -53,6 +53,8 @@ const err = (s: string): void => {
   process.stderr.write(s);
 };
 
+const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
 function summarise(plan: Plan): string {
   const lines: string[] = [];
   lines.push(`Plan ${plan.id} (fingerprint ${plan.fingerprint.slice(0, 12)})`);
@@ -102,6 +104,7 @@ async function discoverAndPlan(flags: TargetFlags, signal: AbortSignal): Promise
   const source = await resolveSourceInput(flags);
   const conn = await connect(source);
   err(`Connected to Eucalyptus ${conn.version} at ${source.ec2Url}; discovering…\n`);
+  const t0 = performance.now();
   let inventory;
   try {
     let last = 0;
@@ -119,8 +122,9 @@ async function discoverAndPlan(flags: TargetFlags, signal: AbortSignal): Promise
     conn.close();
   }
   err(
-    `Found ${String(inventory.users.length)} users, ${String(inventory.images.length)} images, ${String(inventory.instances.length)} instances, ${String(inventory.volumes.length)} volumes.\n`,
+    `Found ${String(inventory.users.length)} users, ${String(inventory.images.length)} images, ${String(inventory.instances.length)} instances, ${String(inventory.volumes.length)} volumes in ${seconds(t0)}; planning against Nova…\n`,
   );
+  const t1 = performance.now();
   const plan = await planMigration({
     inventory,
     selection,
@@ -130,6 +134,7 @@ async function discoverAndPlan(flags: TargetFlags, signal: AbortSignal): Promise
     hosts: hostsOf(flags),
     signal,
   });
+  err(`Planned in ${seconds(t1)}.\n`);
   return { plan, source, inventory };
 }
 
@@ -255,7 +260,9 @@ async function runJob(state: OpenState, jobId: string, flags: MigrateFlags): Pro
   }
   const report = outcome.report ?? (await state.store.loadReport(jobId));
   if (report !== null) {
+    const t0 = performance.now();
     const files = await writeReports(report, flags, dataDirOf(flags));
+    err(`Reports written in ${seconds(t0)}.\n`);
     out(`Report: ${files.join(', ')}\n`);
     out(`nova.conf network flags:\n${renderNovaConf(report.novaConf)}\n`);
     const v = report.verification;
@@ -282,9 +289,11 @@ export function createMigrateCommand(): Command {
     .option('--report-html <file>', 'where to write the HTML report')
     .option('--report-dir <dir>', 'where the reports go (default: <data-dir>/reports)')
     .option('--concurrency <n>', 'image copies at once in this process', '4')
-    .option(
-      '--image-read-path <path>',
-      'decrypted (Walrus) or bundle (decrypt here with --cloud-pk)',
+    .addOption(
+      new Option(
+        '--image-read-path <path>',
+        'decrypted (Walrus assembles) or bundle (decrypt here with --cloud-pk)',
+      ).choices(['decrypted', 'bundle']),
     )
     .action(async (flags: MigrateFlags) => {
       const state = await openState(flags, Number(flags.concurrency ?? 4) + 8);
@@ -307,6 +316,7 @@ export function createMigrateCommand(): Command {
           planned,
           planned.findings.filter((f) => f.severity === 'warning').map(findingKey),
         );
+        const t2 = performance.now();
         const job = await createMigrationJob(state.store, {
           plan,
           confirmedFingerprint: plan.fingerprint,
@@ -320,6 +330,7 @@ export function createMigrateCommand(): Command {
             ...(flags.imageReadPath === undefined ? {} : { imageReadPath: flags.imageReadPath }),
           },
         });
+        err(`Job stored in ${seconds(t2)}.\n`);
         out(`Job ${job.id}\n`);
         process.exitCode = await runJob(state, job.id, flags);
       } finally {
