@@ -58,7 +58,7 @@ async function startSim(
     child.once('exit', (code) => {
       reject(new Error(`simulator exited with ${String(code)}`));
     });
-    child.stdout?.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString('utf8');
       for (const m of out.matchAll(/^export (\w+)='?([^'\n]*)'?$/gm))
         if (m[1] !== undefined && m[2] !== undefined) env[m[1]] = m[2];

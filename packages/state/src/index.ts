@@ -41,4 +41,9 @@ export {
   type TransferQueueOptions,
   type TransferTask,
 } from './queue.ts';
-export { STATE_DATABASE, openStateDatabase, type OpenState, type OpenStateOptions } from './open.ts';
+export {
+  STATE_DATABASE,
+  openStateDatabase,
+  type OpenState,
+  type OpenStateOptions,
+} from './open.ts';
