@@ -83,13 +83,40 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-async function writeAll(fh: FileHandle, buf: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < buf.byteLength) {
-    const { bytesWritten } = await fh.write(buf, off, buf.byteLength - off);
-    off += bytesWritten;
+/**
+ * Write every buffer at `position` (or the file's current position when null) with as few
+ * system calls as the kernel allows: one writev per batch, continuing after a short write.
+ */
+async function writevAll(
+  fh: FileHandle,
+  bufs: readonly Uint8Array[],
+  position: number | null,
+): Promise<number> {
+  let pending = [...bufs];
+  let total = 0;
+  while (pending.length > 0) {
+    const { bytesWritten } = await fh.writev(
+      pending,
+      position === null ? undefined : position + total,
+    );
+    total += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const b of pending) {
+      if (skip >= b.byteLength) {
+        skip -= b.byteLength;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    pending = rest;
   }
+  return total;
 }
+
+/** Chunks from the network are small (often 16-64 KiB); writes go out in batches of this size. */
+const WRITE_BATCH = 1024 * 1024;
 
 async function sha256OfFile(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -148,9 +175,12 @@ async function checkSpace(imagesPath: string, imageId: string, needed: number): 
   }
 }
 
-/** Append `data` to an open file while hashing it: one write in flight while the next chunk is read. */
+/**
+ * Append `data` to an open file while hashing it: chunks are gathered into ~1 MiB batches, one
+ * batch being written while the next is read and hashed.
+ */
 async function appendHashed(
-  write: (buf: Uint8Array) => Promise<void>,
+  write: (bufs: readonly Uint8Array[]) => Promise<void>,
   data: Readable | AsyncIterable<Uint8Array>,
   hash: ReturnType<typeof createHash>,
   start: number,
@@ -160,16 +190,31 @@ async function appendHashed(
   // Chunks are never reused by their producer (streams hand out fresh buffers), so holding one
   // across iterations is safe.
   let writing: Promise<void> = Promise.resolve();
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  const flush = async (): Promise<void> => {
+    await writing;
+    const out = batch;
+    const n = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    writing = write(out).then(() => {
+      written += n;
+      options.onProgress?.(written);
+    });
+  };
+  let written = start;
   try {
     for await (const chunk of data) {
       throwIfAborted(options.signal);
       const buf = chunk as Uint8Array;
       bytes += buf.byteLength;
       hash.update(buf);
-      await writing;
-      writing = write(buf);
-      options.onProgress?.(bytes);
+      batch.push(buf);
+      batchBytes += buf.byteLength;
+      if (batchBytes >= WRITE_BATCH) await flush();
     }
+    if (batchBytes > 0) await flush();
   } finally {
     await writing.catch(() => undefined);
   }
@@ -253,7 +298,15 @@ export async function writeImage(
     const fh = await open(join(tmpDir, 'image'), 'wx', 0o644);
     let bytes: number;
     try {
-      bytes = await appendHashed((buf) => writeAll(fh, buf), data, hash, 0, options);
+      bytes = await appendHashed(
+        async (bufs) => {
+          await writevAll(fh, bufs, null);
+        },
+        data,
+        hash,
+        0,
+        options,
+      );
       await fh.sync();
     } finally {
       await fh.close();
@@ -337,13 +390,8 @@ export async function writeImageResumable(
       let position = offset;
       // Positional writes: the hashing read above must not decide where new bytes land.
       bytes = await appendHashed(
-        async (buf) => {
-          let off = 0;
-          while (off < buf.byteLength) {
-            const { bytesWritten } = await fh.write(buf, off, buf.byteLength - off, position);
-            off += bytesWritten;
-            position += bytesWritten;
-          }
+        async (bufs) => {
+          position += await writevAll(fh, bufs, position);
         },
         source.stream,
         hash,
