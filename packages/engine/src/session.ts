@@ -9,7 +9,8 @@ import type {
 import { recommendedManager } from '@euca2nova/nova';
 import { assertRunnable, createPlan, readTargetSnapshot } from './plan/index.ts';
 import { loadJobContext } from './run/context.ts';
-import type { JobSnapshot, JobStore, TransferAttempt, TransferTask } from './run/ports.ts';
+import type { TransferAttempt, TransferTask } from '@euca2nova/model';
+import type { JobSnapshot, JobStore } from './run/ports.ts';
 import { MigrationSpecSchema, type MigrationSpec } from './run/spec.ts';
 import { JobContexts, runTransfer } from './run/transfer.ts';
 

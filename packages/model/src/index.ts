@@ -246,3 +246,11 @@ export type {
 } from './schemas/report.ts';
 export { StatusSchema } from './api/status.ts';
 export type { Status } from './api/status.ts';
+export type {
+  StepRecord,
+  StepResult,
+  StepStatus,
+  StepWrite,
+  TransferAttempt,
+  TransferTask,
+} from './journal.ts';

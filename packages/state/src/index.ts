@@ -26,20 +26,14 @@ export {
   StateConflictError,
   StateNotFoundError,
   type JobRecord,
-  type StepRecord,
-  type StepResult,
-  type StepStatus,
-  type StepWrite,
   type StoredConnection,
 } from './jobs.ts';
 export {
   TRANSFER_QUEUE,
   TransferQueue,
   transferTaskId,
-  type TransferAttempt,
   type TransferHandler,
   type TransferQueueOptions,
-  type TransferTask,
 } from './queue.ts';
 export {
   STATE_DATABASE,

@@ -16,6 +16,10 @@ import {
   type JobType,
   type Plan,
   type Report,
+  type StepRecord,
+  type StepResult,
+  type StepStatus,
+  type StepWrite,
 } from '@euca2nova/model';
 import pg from 'pg';
 import type { StateKey } from './secrets.ts';
@@ -32,38 +36,6 @@ export class StateConflictError extends Error {
 
 export class StateNotFoundError extends Error {
   override readonly name = 'StateNotFoundError';
-}
-
-export type StepStatus = 'running' | 'done' | 'failed';
-
-/** What a journal step produced. Plain data, never a secret. */
-export interface StepResult {
-  targetId?: string;
-  action?: 'created' | 'skipped-identical';
-  bytes?: number;
-  sha256?: string;
-  error?: ErrorInfo;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-export interface StepRecord {
-  readonly phase: string;
-  readonly item: string;
-  readonly status: StepStatus;
-  readonly attempts: number;
-  readonly bytesDone: number;
-  readonly result: StepResult | null;
-}
-
-export interface StepWrite {
-  readonly phase: string;
-  /** `''` for the phase as a whole. */
-  readonly item: string;
-  readonly status: StepStatus;
-  readonly result?: StepResult;
-  /** Appended in the same transaction, and only if the step's status really changed. */
-  readonly events?: readonly JobEventBody[];
 }
 
 export interface JobRecord {

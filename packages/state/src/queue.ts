@@ -1,24 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { TransferAttempt, TransferTask } from '@euca2nova/model';
 import PgBoss from 'pg-boss';
 
 /** pg-boss queue of image transfers; any `euca2nova worker` on the same state database takes them. */
 export const TRANSFER_QUEUE = 'euca2nova-image-transfer';
-
-export interface TransferTask {
-  readonly jobId: string;
-  readonly imageId: string;
-  /**
-   * Bumped when the operator retries failed items or a job resumes after a crash: a new round is
-   * a new queue job, while re-sending the same round is a no-op.
-   */
-  readonly round: number;
-}
-
-export interface TransferAttempt {
-  /** 0 on the first try; pg-boss retries with backoff up to `retryLimit`. */
-  readonly retryCount: number;
-  readonly retryLimit: number;
-}
 
 export type TransferHandler = (task: TransferTask, attempt: TransferAttempt) => Promise<void>;
 

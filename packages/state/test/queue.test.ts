@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransferQueue, transferTaskId, type TransferTask } from '../src/index.ts';
+import type { TransferTask } from '@euca2nova/model';
+import { TransferQueue, transferTaskId } from '../src/index.ts';
 import { createTestDatabase } from '../src/testing.ts';
 
 describe('the image transfer queue (pg-boss)', () => {

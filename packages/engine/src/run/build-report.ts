@@ -11,7 +11,7 @@ import {
 } from '@euca2nova/model';
 import type { JobContext } from './context.ts';
 import { PHASE_OF_KIND } from './context.ts';
-import type { StepResult, StepStatus } from './ports.ts';
+import type { StepResult, StepStatus } from '@euca2nova/model';
 
 /** A journal row, or a step about to be one. */
 export interface StepLike {

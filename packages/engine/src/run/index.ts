@@ -3,17 +3,7 @@ export type { MigrationSpec, NovaConnection } from './spec.ts';
 export { JobSetupError, PHASE_OF_KIND, loadJobContext } from './context.ts';
 export type { JobContext, LoadContextOptions } from './context.ts';
 export { errorInfo, StopRequest } from './errors.ts';
-export type {
-  JobSnapshot,
-  JobStore,
-  StepRecord,
-  StepResult,
-  StepStatus,
-  StepWrite,
-  TransferAttempt,
-  TransferQueuePort,
-  TransferTask,
-} from './ports.ts';
+export type { JobSnapshot, JobStore, TransferQueuePort } from './ports.ts';
 export { JobContexts, runTransfer } from './transfer.ts';
 export type { TransferDeps } from './transfer.ts';
 export { groupByUser, verifyMigration } from './verify.ts';

@@ -7,6 +7,9 @@ import type {
   JobStatus,
   Plan,
   Report,
+  StepRecord,
+  StepWrite,
+  TransferTask,
 } from '@euca2nova/model';
 
 /*
@@ -14,35 +17,6 @@ import type {
  * @euca2nova/state implements JobStore, `TransferQueue` the queue) and nothing else. The engine
  * never imports pg, Fastify or socket.io.
  */
-
-export type StepStatus = 'running' | 'done' | 'failed';
-
-export interface StepResult {
-  targetId?: string;
-  action?: 'created' | 'skipped-identical';
-  bytes?: number;
-  sha256?: string;
-  error?: ErrorInfo;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-export interface StepRecord {
-  readonly phase: string;
-  readonly item: string;
-  readonly status: StepStatus;
-  readonly attempts: number;
-  readonly bytesDone: number;
-  readonly result: StepResult | null;
-}
-
-export interface StepWrite {
-  readonly phase: string;
-  readonly item: string;
-  readonly status: StepStatus;
-  readonly result?: StepResult;
-  readonly events?: readonly JobEventBody[];
-}
 
 export interface JobSnapshot {
   readonly id: string;
@@ -88,17 +62,6 @@ export interface JobStore {
   reopenFailedSteps(jobId: string): Promise<number>;
   tryLockItem(jobId: string, item: string): Promise<(() => Promise<void>) | null>;
   saveReport(jobId: string, report: Report): Promise<void>;
-}
-
-export interface TransferTask {
-  readonly jobId: string;
-  readonly imageId: string;
-  readonly round: number;
-}
-
-export interface TransferAttempt {
-  readonly retryCount: number;
-  readonly retryLimit: number;
 }
 
 export interface TransferQueuePort {

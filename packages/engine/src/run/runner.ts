@@ -32,7 +32,8 @@ import {
   type LoadContextOptions,
 } from './context.ts';
 import { StopRequest, errorInfo } from './errors.ts';
-import type { JobStore, StepRecord, StepWrite, TransferQueuePort } from './ports.ts';
+import type { StepRecord, StepWrite } from '@euca2nova/model';
+import type { JobStore, TransferQueuePort } from './ports.ts';
 import { verifyMigration } from './verify.ts';
 
 export interface EngineDeps {
@@ -433,7 +434,12 @@ async function drive(
         : {}),
     });
     return { jobId, status: final, failedItems, report, verification };
-  } catch (e) {
+  } catch (caught) {
+    // A writer or read interrupted by our own signal is a stop, not a failure.
+    const e =
+      !(caught instanceof StopRequest) && options.signal?.aborted === true
+        ? new StopRequest(options.onAbort === 'pause' ? 'paused' : 'cancelled')
+        : caught;
     if (e instanceof StopRequest) {
       if (e.why === 'paused') {
         await store.transition(jobId, ['running'], 'paused', { reason: 'paused by the operator' });

@@ -4,7 +4,8 @@ import type { JobEventOf } from '@euca2nova/model';
 import { buildImageInfo, writeImageResumable } from '@euca2nova/nova';
 import type { JobContext } from './context.ts';
 import { StopRequest, errorInfo } from './errors.ts';
-import type { JobStore, TransferAttempt, TransferTask } from './ports.ts';
+import type { TransferAttempt, TransferTask } from '@euca2nova/model';
+import type { JobStore } from './ports.ts';
 
 /** Loads each job's context once per process; workers share it across that job's images. */
 export class JobContexts {
@@ -126,6 +127,19 @@ async function copy(
   const stallMs = ctx.spec.stallAfterSeconds * 1000;
   const tickMs = deps.tickMs ?? 1000;
 
+  /** The item is failed for good: journaled, announced, left for the operator to retry. */
+  const giveUp = async (error: { code: string; message: string }): Promise<void> => {
+    await store.recordSteps(task.jobId, [
+      {
+        phase: PHASE,
+        item: imageId,
+        status: 'failed',
+        result: { error, startedAt, finishedAt: new Date().toISOString() },
+        events: [{ type: 'item-failed', ...ref, error, willRetry: false }],
+      },
+    ]);
+  };
+
   const ac = new AbortController();
   const onShutdown = (): void => {
     ac.abort(new StopRequest('shutdown'));
@@ -223,15 +237,7 @@ async function copy(
         code: 'conflict',
         message: `Nova's image store already has a different ${result.imageId} (${(result.fields ?? []).join(', ')}); it was left as it is.`,
       };
-      await store.recordSteps(task.jobId, [
-        {
-          phase: PHASE,
-          item: imageId,
-          status: 'failed',
-          result: { error, startedAt, finishedAt: new Date().toISOString() },
-          events: [{ type: 'item-failed', ...ref, error, willRetry: false }],
-        },
-      ]);
+      await giveUp(error);
       return;
     }
     await store.recordSteps(task.jobId, [
@@ -272,15 +278,7 @@ async function copy(
       await store.appendEvents(task.jobId, [{ type: 'item-failed', ...ref, error, willRetry }]);
       throw e;
     }
-    await store.recordSteps(task.jobId, [
-      {
-        phase: PHASE,
-        item: imageId,
-        status: 'failed',
-        result: { error, startedAt, finishedAt: new Date().toISOString() },
-        events: [{ type: 'item-failed', ...ref, error, willRetry: false }],
-      },
-    ]);
+    await giveUp(error);
   } finally {
     clearInterval(timer);
     deps.signal?.removeEventListener('abort', onShutdown);
