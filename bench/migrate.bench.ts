@@ -45,6 +45,8 @@ async function startSim(
       String(IMAGE_SIZE),
       '--assembly-ms',
       '0',
+      // A real Walrus stores bundles; the simulator makes them on demand unless asked now.
+      '--prebuild-bundles',
       '--seed',
       'bench',
       '--dir',

@@ -48,6 +48,7 @@ interface SimFlags {
   dir?: string;
   imageSize?: number;
   imageCount?: number;
+  prebuildBundles?: boolean;
   partSize?: number;
   assemblyMs: number;
   control?: boolean;
@@ -123,6 +124,10 @@ export function createSimCommand(): Command {
         '--image-count <n>',
         'scale:N only: images in all (default 5; extra ones are private to users)',
       ).argParser(int('image count', 5)),
+    )
+    .option(
+      '--prebuild-bundles',
+      'build every image bundle before listening (a real Walrus stores them; for benchmarks)',
     )
     .addOption(
       new Option('--part-size <bytes>', 'bundle part size (default 10 MiB)').argParser(
@@ -242,6 +247,7 @@ export function createSimCommand(): Command {
         ...(flags.dir !== undefined ? { dir: flags.dir } : {}),
         ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
         ...(flags.imageCount !== undefined ? { imageCount: flags.imageCount } : {}),
+        ...(flags.prebuildBundles === true ? { prebuildBundles: true } : {}),
         ...(flags.partSize !== undefined ? { partSize: flags.partSize } : {}),
       };
       const sim: RunningSimulator = await startSimulator(options);

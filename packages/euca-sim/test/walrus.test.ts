@@ -9,7 +9,9 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import tar from 'tar-stream';
@@ -271,5 +273,29 @@ describe('Walrus', () => {
     expect((await s3v2(sim.urls.s3, '/no-such-bucket/x', sim.admin)).status).toBe(404);
     const noKey = await s3v2(sim.urls.s3, `/${machine.bucket}/nope`, sim.admin);
     expect(at(parseXml(await noKey.text()), 'Error', 'Code')).toBe('NoSuchKey');
+  });
+});
+
+describe('bundles built before listening', () => {
+  it('writes every image bundle at start when asked, so no request pays for it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sim-prebuild-'));
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '2.0',
+      scenario: 'demo',
+      seed: 'prebuild',
+      imageSize: 64 * 1024,
+      dir,
+      controllerDb: 'none',
+      prebuildBundles: true,
+    });
+    try {
+      const files = await readdir(join(dir, 'bukkits'), { recursive: true });
+      const manifests = files.filter((f) => f.endsWith('.manifest.xml'));
+      expect(manifests).toHaveLength(sim.scenario.images.length);
+    } finally {
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
