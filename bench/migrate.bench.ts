@@ -134,6 +134,10 @@ async function main(): Promise<void> {
       '-f',
       '%M %e %U %S',
       process.execPath,
+      // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the migrate process there.
+      ...(process.env.BENCH_CPU_PROF === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]),
       join(root, 'apps/cli/bin/euca2nova.js'),
       'migrate',
       '--eucarc',
