@@ -109,5 +109,21 @@ describe('euca2nova migrate', () => {
     ]);
     expect(badKeys.code).toBe(2);
     expect(badKeys.stderr).not.toContain('wrong-secret');
+    // An unreachable Nova database: named (without its password), nothing else touched.
+    const novaAt = target.indexOf('--nova-db') + 1;
+    const unreachable = [...target];
+    unreachable[novaAt] = 'postgresql://nova:hunter2@127.0.0.1:9/nova';
+    const down = await runCli(['plan', ...source, ...unreachable]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/Cannot connect to the Nova database/);
+    expect(down.stderr).not.toContain('hunter2');
+    const resumeNothing = await runCli([
+      'migrate',
+      '--resume',
+      '00000000-0000-4000-8000-000000000000',
+      ...target.slice(-4),
+    ]);
+    expect(resumeNothing.code).toBe(2);
+    expect(resumeNothing.stderr).toContain('No job');
   }, 180_000);
 });
