@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ReportSchema } from '@euca2nova/model';
+import { PlanSchema, ReportSchema } from '@euca2nova/model';
 import { initNovaSchema, readImageStore } from '@euca2nova/nova';
 import { createTestDatabase } from '@euca2nova/state/testing';
 import { runCli, secretsOf, simulated, type NetworkMode } from './helpers.ts';
@@ -87,6 +87,12 @@ describe('euca2nova migrate', () => {
     const r = await runCli(['plan', ...source, ...target]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toContain('Blocking');
+    const json = await runCli(['plan', ...source, ...target, '--json']);
+    expect(json.code).toBe(3);
+    const plan = PlanSchema.parse(JSON.parse(json.stdout));
+    expect(
+      plan.findings.some((f) => f.severity === 'error' && f.ruleId === 'target.schema-mismatch'),
+    ).toBe(true);
     const m = await runCli(['migrate', ...source, ...target, '--yes']);
     expect(m.code).toBe(3);
     expect(m.stdout).not.toMatch(/^Job /m);

@@ -18,6 +18,8 @@ export interface StepResult {
   error?: ErrorInfo;
   startedAt?: string;
   finishedAt?: string;
+  /** `host:pid` of the process that did the step (image copies: which worker). */
+  worker?: string;
 }
 
 export interface StepRecord {

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Finding,
@@ -32,6 +31,7 @@ import {
   type LoadContextOptions,
 } from './context.ts';
 import { StopRequest, errorInfo } from './errors.ts';
+import { OWNER, ownerIsGone } from './owner.ts';
 import type { StepRecord, StepWrite } from '@euca2nova/model';
 import type { JobStore, TransferQueuePort } from './ports.ts';
 import { verifyMigration } from './verify.ts';
@@ -108,22 +108,6 @@ export async function runMigration(
     return await drive(deps, ctx, options);
   } finally {
     ctx.close();
-  }
-}
-
-/** This process, as recorded in `jobs.owner`. */
-export const OWNER = `${hostname()}:${String(process.pid)}`;
-
-/** The recorded owner ran on this host and its process is gone (killed, crashed). */
-function ownerIsGone(owner: string | null): boolean {
-  if (owner === null) return true;
-  const at = owner.lastIndexOf(':');
-  if (owner.slice(0, at) !== hostname()) return false;
-  try {
-    process.kill(Number(owner.slice(at + 1)), 0);
-    return false;
-  } catch (e) {
-    return (e as { code?: string }).code === 'ESRCH';
   }
 }
 

@@ -4,6 +4,7 @@ import type { JobEventOf } from '@euca2nova/model';
 import { buildImageInfo, writeImageResumable } from '@euca2nova/nova';
 import type { JobContext } from './context.ts';
 import { StopRequest, errorInfo } from './errors.ts';
+import { OWNER } from './owner.ts';
 import type { TransferAttempt, TransferTask } from '@euca2nova/model';
 import type { JobStore } from './ports.ts';
 
@@ -250,6 +251,7 @@ async function copy(
           action: result.action === 'inserted' ? 'created' : 'skipped-identical',
           bytes: result.bytes,
           sha256: result.sha256,
+          worker: OWNER,
           startedAt,
           finishedAt: new Date().toISOString(),
         },
