@@ -240,6 +240,7 @@ async function openBundle(
     finished = true;
     stop.abort();
     void worker.terminate();
+    if (out.destroyed) return;
     if (e) out.destroy(e);
     else out.end();
   };
