@@ -7,7 +7,7 @@
 import { createDecipheriv, createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 
@@ -21,6 +21,12 @@ export interface BundleJob {
   location: string;
   /** Bytes of the raw image to skip (resuming a copy). */
   offset: number;
+}
+
+/** What starts one image: the job, and the channel all its other messages go through. */
+export interface JobMessage {
+  job: BundleJob;
+  port: MessagePort;
 }
 
 export type ToWorker =
@@ -51,7 +57,7 @@ interface Part {
   ended: boolean;
 }
 
-function run(port: NonNullable<typeof parentPort>, job: BundleJob): void {
+function run(port: MessagePort, job: BundleJob): void {
   const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => {
     port.postMessage(m, transfer);
   };
@@ -159,6 +165,7 @@ function run(port: NonNullable<typeof parentPort>, job: BundleJob): void {
       malformed: e instanceof Malformed,
       message: e instanceof Error ? e.message : String(e),
     });
+    port.close();
   };
   extract.on('entry', (header, stream, next) => {
     if (found || header.type !== 'file') {
@@ -179,8 +186,14 @@ function run(port: NonNullable<typeof parentPort>, job: BundleJob): void {
   ).then(() => {
     if (failed) return;
     if (!found) fail(new Malformed(`The bundle of ${job.location} holds no file.`));
-    else post({ t: 'done' });
+    else {
+      post({ t: 'done' });
+      port.close();
+    }
   }, fail);
 }
 
-if (parentPort) run(parentPort, workerData as BundleJob);
+// One image at a time per worker; the caller reuses a worker whose image ended cleanly.
+parentPort?.on('message', (m: JobMessage) => {
+  run(m.port, m.job);
+});
