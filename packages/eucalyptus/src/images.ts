@@ -182,6 +182,11 @@ function startBundleWorker(): Worker {
   const worker = new Worker(boot, { eval: true });
   // An idle worker must not keep the process alive; a job's MessagePort does while it runs.
   worker.unref();
+  // A worker that died while idle would swallow its next job's messages: it leaves the pool.
+  worker.once('exit', () => {
+    const i = idleWorkers.indexOf(worker);
+    if (i >= 0) idleWorkers.splice(i, 1);
+  });
   return worker;
 }
 
