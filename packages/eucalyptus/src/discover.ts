@@ -20,7 +20,7 @@ import {
   EucalyptusImageIdSchema,
   ImageSchema,
   InstanceSchema,
-  InventorySchema,
+  InventoryOfParsedItemsSchema,
   KeyPairSchema,
   SecurityGroupSchema,
   SnapshotSchema,
@@ -823,7 +823,8 @@ async function discoverAll(conn: SourceConnection, options: DiscoverOptions): Pr
     network,
     findings: ctx.findings,
   };
-  const checked = InventorySchema.safeParse(inventory);
+  // Every item went through keep() above: only the rules of the whole are left to check.
+  const checked = InventoryOfParsedItemsSchema.safeParse(inventory);
   if (!checked.success) {
     throw new SourceError(
       'malformed',

@@ -140,6 +140,28 @@ for (const version of ['2.0', '3.4'] as const) {
       }
     });
 
+    it('stops a bundle read when its signal aborts', async () => {
+      const img = sim.scenario.images.find((i) => i.kind === 'machine');
+      if (!img) throw new Error('no machine image');
+      const ac = new AbortController();
+      const { stream } = await openImage(
+        conn,
+        { imageId: img.id, imageLocation: img.location },
+        { path: 'bundle', signal: ac.signal },
+      );
+      ac.abort();
+      const err = await (async () => {
+        let got = 0;
+        for await (const c of stream) got += (c as Buffer).length;
+        return got;
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SourceError);
+      expect((err as SourceError).code).toBe('aborted');
+    });
+
     it('retries an assembly that times out', async () => {
       const img = sim.scenario.images.find((i) => i.kind === 'ramdisk');
       if (!img) throw new Error('no ramdisk');

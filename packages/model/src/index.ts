@@ -131,6 +131,7 @@ export {
   SourceCloudSchema,
   InventoryMetadataSchema,
   InventorySchema,
+  InventoryOfParsedItemsSchema,
   stripInventorySecrets,
 } from './schemas/inventory.ts';
 export type {

@@ -566,62 +566,99 @@ function duplicates(values: readonly string[]): string[] {
   return [...dup];
 }
 
+/** The keys each kind of item must not repeat (`InventorySchema`'s own rules). */
+interface UniqueKeys {
+  users: readonly { accountName?: string | undefined; userName: string }[];
+  images: readonly { imageId: string }[];
+  volumes: readonly { volumeId: string }[];
+  snapshots: readonly { snapshotId: string }[];
+  instances: readonly { instanceId: string }[];
+  addresses: readonly { publicIp: string }[];
+  availabilityZones: readonly { zoneName: string }[];
+}
+
+function checkUnique(inv: UniqueKeys, ctx: z.RefinementCtx): void {
+  const check = (key: string, values: readonly string[]): void => {
+    for (const d of duplicates(values)) {
+      ctx.addIssue({ code: 'custom', message: `duplicate ${key} entry ${d}`, path: [key] });
+    }
+  };
+  const lower = (s: string): string => s.toLowerCase();
+  check(
+    'users',
+    inv.users.map((u) => `${u.accountName ?? ''}/${u.userName}`),
+  );
+  check(
+    'images',
+    inv.images.map((i) => lower(i.imageId)),
+  );
+  check(
+    'volumes',
+    inv.volumes.map((v) => lower(v.volumeId)),
+  );
+  check(
+    'snapshots',
+    inv.snapshots.map((s) => lower(s.snapshotId)),
+  );
+  check(
+    'instances',
+    inv.instances.map((i) => lower(i.instanceId)),
+  );
+  check(
+    'addresses',
+    inv.addresses.map((a) => a.publicIp),
+  );
+  check(
+    'availabilityZones',
+    inv.availabilityZones.map((z) => z.zoneName),
+  );
+}
+
+const inventoryShape = {
+  metadata: InventoryMetadataSchema,
+  users: z.array(UserSchema),
+  images: z.array(ImageSchema),
+  volumes: z.array(VolumeSchema),
+  snapshots: z.array(SnapshotSchema),
+  addresses: z.array(AddressSchema),
+  securityGroups: z.array(SecurityGroupSchema),
+  keyPairs: z.array(KeyPairSchema),
+  instances: z.array(InstanceSchema),
+  availabilityZones: z.array(AvailabilityZoneSchema),
+  network: NetworkSchema,
+  findings: z.array(FindingSchema),
+};
+
 /**
  * The immutable snapshot of a source cloud. Items that could not be read cleanly are not here:
  * they are `findings` naming the raw id, so one bad item never stops a discovery.
  * EC2 ids are compared case-insensitively when checking uniqueness (4.x accepts either case).
  */
-export const InventorySchema = z
+export const InventorySchema = z.strictObject(inventoryShape).superRefine(checkUnique);
+
+/** An array whose items the caller has already parsed, one by one, with their own schema. */
+const parsedItems = <T>() => z.custom<T[]>((v) => Array.isArray(v));
+
+/**
+ * `InventorySchema` for an inventory assembled from items that were each parsed with their own
+ * schema already (a discovery does that so one bad item becomes a finding): the rules of the
+ * whole (metadata, network, findings, uniqueness) without parsing every item a second time, which
+ * cost ~0.4 s at 10,000 instances. Its output is an `Inventory` only under that precondition.
+ */
+export const InventoryOfParsedItemsSchema = z
   .strictObject({
-    metadata: InventoryMetadataSchema,
-    users: z.array(UserSchema),
-    images: z.array(ImageSchema),
-    volumes: z.array(VolumeSchema),
-    snapshots: z.array(SnapshotSchema),
-    addresses: z.array(AddressSchema),
-    securityGroups: z.array(SecurityGroupSchema),
-    keyPairs: z.array(KeyPairSchema),
-    instances: z.array(InstanceSchema),
-    availabilityZones: z.array(AvailabilityZoneSchema),
-    network: NetworkSchema,
-    findings: z.array(FindingSchema),
+    ...inventoryShape,
+    users: parsedItems<User>(),
+    images: parsedItems<Image>(),
+    volumes: parsedItems<Volume>(),
+    snapshots: parsedItems<Snapshot>(),
+    addresses: parsedItems<Address>(),
+    securityGroups: parsedItems<SecurityGroup>(),
+    keyPairs: parsedItems<KeyPair>(),
+    instances: parsedItems<Instance>(),
+    availabilityZones: parsedItems<AvailabilityZone>(),
   })
-  .superRefine((inv, ctx) => {
-    const check = (key: string, values: readonly string[]): void => {
-      for (const d of duplicates(values)) {
-        ctx.addIssue({ code: 'custom', message: `duplicate ${key} entry ${d}`, path: [key] });
-      }
-    };
-    const lower = (s: string): string => s.toLowerCase();
-    check(
-      'users',
-      inv.users.map((u) => `${u.accountName ?? ''}/${u.userName}`),
-    );
-    check(
-      'images',
-      inv.images.map((i) => lower(i.imageId)),
-    );
-    check(
-      'volumes',
-      inv.volumes.map((v) => lower(v.volumeId)),
-    );
-    check(
-      'snapshots',
-      inv.snapshots.map((s) => lower(s.snapshotId)),
-    );
-    check(
-      'instances',
-      inv.instances.map((i) => lower(i.instanceId)),
-    );
-    check(
-      'addresses',
-      inv.addresses.map((a) => a.publicIp),
-    );
-    check(
-      'availabilityZones',
-      inv.availabilityZones.map((z) => z.zoneName),
-    );
-  });
+  .superRefine(checkUnique);
 export type Inventory = z.infer<typeof InventorySchema>;
 
 /** A copy of an inventory with every secret key removed, for the browser and for logs. */
