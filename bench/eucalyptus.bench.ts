@@ -14,13 +14,11 @@
 //     faster than moving its own bytes), so its goal ratio is taken against it. The bare
 //     GetDecryptedImage copy is printed beside it: it is cheaper for the simulator (one stream, no
 //     part files), so the bundle path's ratio to it mixes the client's cost with the server's.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { signS3V2 } from '@euca2nova/euca-sim';
+import { startSimProcess, type SimProcess } from './sim-process.ts';
 import { connect, discover, openImage, type SourceConnection } from '@euca2nova/eucalyptus';
 
 const MiB = 1024 * 1024;
@@ -28,21 +26,14 @@ const IMAGE_SIZE = 256 * MiB;
 const CONCURRENCY = 16;
 /** Bundle parts openImage() keeps in flight (PARTS_AHEAD in packages/eucalyptus/src/images.ts). */
 const PARTS_AHEAD = 4;
-const here = dirname(fileURLToPath(import.meta.url));
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const rssMB = (): number => process.resourceUsage().maxRSS / 1024;
 
 // ---- the simulator, in its own process
-async function startSim(): Promise<{ child: ChildProcess; env: Record<string, string> }> {
-  const child = spawn(
-    process.execPath,
+function startSim(): Promise<SimProcess> {
+  return startSimProcess(
     [
-      '--import',
-      'tsx',
-      join(here, '../packages/euca-sim/src/main.ts'),
-      '--port',
-      '0',
       '--euca-version',
       '3.4',
       '--scenario',
@@ -54,23 +45,8 @@ async function startSim(): Promise<{ child: ChildProcess; env: Record<string, st
       '--assembly-ms',
       '0',
     ],
-    { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] },
+    (env) => env.EUCALYPTUS_DB_URL !== undefined,
   );
-  const env: Record<string, string> = {};
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => {
-      reject(new Error(`simulator exited with ${String(code)}`));
-    });
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      for (const m of out.matchAll(/^export (\w+)='?([^'\n]*)'?$/gm))
-        if (m[1] !== undefined && m[2] !== undefined) env[m[1]] = m[2];
-      // The export lines come after the server listens (the banner goes to stderr).
-      if (/EUCALYPTUS_DB_URL=.*\n/.test(out)) resolve();
-    });
-  });
-  return { child, env };
 }
 
 // ---- recording proxy and bare replay

@@ -6,13 +6,14 @@
 // peak RSS come from /usr/bin/time. The reference for the image bytes is a bare Node GET of every
 // image from the same simulator, 4 at a time (the physical limit of this machine for those bytes),
 // measured in the same run.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signS3V2 } from '@euca2nova/euca-sim';
+import { startSimProcess, type SimProcess } from './sim-process.ts';
 import { ReportSchema } from '@euca2nova/model';
 import { initNovaSchema } from '@euca2nova/nova';
 import { ensureDatabase, startEmbeddedPostgres } from '@euca2nova/state';
@@ -24,17 +25,9 @@ const IMAGE_SIZE = Number(process.env.BENCH_IMAGE_MIB ?? 64) * MiB;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-async function startSim(
-  dir: string,
-): Promise<{ child: ChildProcess; env: Record<string, string> }> {
-  const child = spawn(
-    process.execPath,
+function startSim(dir: string): Promise<SimProcess> {
+  return startSimProcess(
     [
-      '--import',
-      'tsx',
-      join(root, 'packages/euca-sim/src/main.ts'),
-      '--port',
-      '0',
       '--euca-version',
       '2.0',
       '--scenario',
@@ -52,22 +45,8 @@ async function startSim(
       '--dir',
       dir,
     ],
-    { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] },
+    (env) => env.EC2_SECRET_KEY !== undefined && env.S3_URL !== undefined,
   );
-  const env: Record<string, string> = {};
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => {
-      reject(new Error(`simulator exited with ${String(code)}`));
-    });
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      for (const m of out.matchAll(/^export (\w+)='?([^'\n]*)'?$/gm))
-        if (m[1] !== undefined && m[2] !== undefined) env[m[1]] = m[2];
-      if (env.EC2_SECRET_KEY !== undefined && env.S3_URL !== undefined) resolve();
-    });
-  });
-  return { child, env };
 }
 
 /** Bare GETs of every image through Walrus' GetDecryptedImage, `parallel` at a time. */
@@ -117,7 +96,7 @@ async function main(): Promise<void> {
   const images = join(work, 'images');
   await mkdir(images);
   const pgServer = await startEmbeddedPostgres({ dataDir: pgDir });
-  let sim: ChildProcess | undefined;
+  let sim: SimProcess['child'] | undefined;
   try {
     await ensureDatabase(pgServer.adminUrl, 'state');
     await ensureDatabase(pgServer.adminUrl, 'nova');
