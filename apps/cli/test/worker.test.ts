@@ -23,7 +23,7 @@ describe('euca2nova worker', () => {
     });
     cleanups.push(() => sim.close());
     // Slow bodies, so that copies overlap and both processes get some.
-    sim.faults.set({ slowBodyBytesPerSec: 2 * 1024 * 1024 });
+    sim.faults.set({ slowBodyBytesPerSec: 1024 * 1024 });
     const dir = await mkdtemp(join(tmpdir(), 'cli-worker-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const state = await createTestDatabase();
@@ -33,6 +33,17 @@ describe('euca2nova worker', () => {
     const shared = ['--state-db', state.url, '--data-dir', join(dir, 'data')];
 
     const worker = spawnCli(['worker', '--concurrency', '2', ...shared]);
+    // Start the migration once the worker takes copies, so both really compete for them.
+    await new Promise<void>((resolve, reject) => {
+      let said = '';
+      worker.child.stderr.on('data', (c: Buffer) => {
+        said += c.toString();
+        if (said.includes('taking image copies')) resolve();
+      });
+      worker.child.once('exit', (code) => {
+        reject(new Error(`worker exited early with ${String(code)}: ${said}`));
+      });
+    });
     const migrate = await runCli([
       'migrate',
       '--eucarc',

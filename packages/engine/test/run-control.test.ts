@@ -128,17 +128,31 @@ describe('the run under faults and operator control', () => {
 
   it('pauses at the operator’s word and resumes where it stopped', async () => {
     const { cloud, target, state } = await parts({ imageSize: 4 * 1024 * 1024 });
-    cloud.sim.faults.set({ slowBodyBytesPerSec: 2 * 1024 * 1024 });
+    // 1 MiB/s: a 4 MiB machine image is seen before its half with seconds to go, while a copy
+    // notices the pause within two progress ticks.
+    cloud.sim.faults.set({ slowBodyBytesPerSec: 1024 * 1024 });
     const { jobId } = await preparedJob(state, cloud, target);
     const w = await workers(state, 2);
     try {
       const ac = new AbortController();
       const run = runMigration(state, jobId, { signal: ac.signal, onAbort: 'pause', pollMs: 100 });
-      await waitFor(state, jobId, (e) => e.type === 'bytes-progress' && e.bytesDone > 0);
+      let halfway: string | undefined;
+      await waitFor(state, jobId, (e) => {
+        if (
+          e.type === 'bytes-progress' &&
+          (e.bytesTotal ?? 0) >= 4 * 1024 * 1024 &&
+          e.bytesDone > 0 &&
+          e.bytesDone < (e.bytesTotal ?? 0) / 2
+        )
+          halfway = e.sourceId;
+        return halfway !== undefined;
+      });
       ac.abort();
       expect((await run).status).toBe('paused');
-      const before = await state.store.steps(jobId, 'images');
-      expect(before.some((s) => s.status === 'running' && s.bytesDone > 0)).toBe(true);
+      await sleep(1000);
+      const step = (await state.store.steps(jobId, 'images')).find((s) => s.item === halfway);
+      expect(step?.status).toBe('running');
+      expect(step?.bytesDone).toBeGreaterThan(0);
       cloud.sim.faults.reset();
       const out = await runMigration(state, jobId, { pollMs: 100 });
       expect(out.status).toBe('succeeded');
