@@ -1,10 +1,13 @@
+import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions } from './logger.ts';
+import { registerAuth } from './plugins/auth.ts';
 import { registerWeb } from './plugins/web.ts';
 import { healthRoutes } from './routes/health.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -15,25 +18,59 @@ declare module 'fastify' {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'logLevel'>;
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'trustProxy'>>;
   runtime: Runtime;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webRoot?: string;
+  /** Where log lines go instead of stdout (tests read them back). */
+  logStream?: { write(line: string): void };
 }
 
 /** The whole HTTP application, without listening: tests drive it with `inject`. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(options.config),
+    logger: loggerOptions(options.config, options.logStream),
     requestTimeout: 30_000,
+    // JSON bodies are small (uploads will have their own bounded route): 1 MiB is ample.
+    bodyLimit: 1024 * 1024,
+    trustProxy: options.config.trustProxy ?? false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('runtime', options.runtime);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        // Mantine writes its CSS variables into a <style> element at run time and components set
+        // `style` attributes; neither can carry a nonce, so inline styles (and only styles) are
+        // allowed. Scripts stay 'self' only, which is what stops injected code.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        // fetch and the live-progress socket go to the same origin (ws: included for socket.io).
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // X-Frame-Options DENY alongside frame-ancestors 'none', for browsers that predate CSP 2.
+    frameguard: { action: 'deny' },
+  });
+  await registerAuth(app, {
+    pool: options.runtime.stateDb.pool,
+    cookieSecret: options.runtime.cookieSecret,
+  });
   const spaFallback = await registerWeb(app, options.webRoot);
   installErrorHandler(app, { spaFallback });
 
   await app.register(healthRoutes);
+  await app.register(sessionRoutes);
   await app.register(statusRoutes);
   return app;
 }

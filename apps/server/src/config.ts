@@ -52,6 +52,14 @@ export const ConfigSchema = z.object({
     .default('auto'),
   NOVA_DB_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
   EUCARC: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  EUCA2NOVA_OPERATOR_PASSWORD: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(12, 'must have at least 12 characters').max(1024).optional(),
+  ),
+  EUCA2NOVA_TRUST_PROXY: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 type RawConfig = z.infer<typeof ConfigSchema>;
@@ -73,6 +81,10 @@ export interface Config {
   novaDbUrl: string | undefined;
   /** The Eucalyptus named by the EUCARC file, when one is configured. */
   eucalyptus: (Eucarc & { eucarc: string }) | undefined;
+  /** Replaces the operator password at start; absent, the operator sets it in the browser. */
+  operatorPassword: string | undefined;
+  /** Believe X-Forwarded-For/-Proto from the reverse proxy in front (for the Secure cookie). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -91,7 +103,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values must never be echoed back, even in an error about them. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NOVA_DB_URL']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NOVA_DB_URL', 'EUCA2NOVA_OPERATOR_PASSWORD']);
 
 function readEucarc(path: string): Eucarc & { eucarc: string } {
   let text: string;
@@ -151,5 +163,7 @@ export function loadConfig(
     demo: c.EUCA2NOVA_DEMO,
     novaDbUrl: c.NOVA_DB_URL,
     eucalyptus: c.EUCARC === undefined ? undefined : readEucarc(resolve(cwd, c.EUCARC)),
+    operatorPassword: c.EUCA2NOVA_OPERATOR_PASSWORD,
+    trustProxy: c.EUCA2NOVA_TRUST_PROXY,
   };
 }

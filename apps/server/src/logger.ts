@@ -17,6 +17,13 @@ export const REDACTED_PATHS = [
   '*.privateKey',
 ];
 
-export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
-  return { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+export function loggerOptions(
+  config: Pick<Config, 'logLevel'>,
+  stream?: { write(line: string): void },
+): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    ...(stream ? { stream } : {}),
+  };
 }

@@ -7,6 +7,7 @@ import {
   type RunningPostgres,
 } from '@euca2nova/state';
 import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
+import { applyConfiguredPassword, loadCookieSecret } from './auth/operator.ts';
 import type { Config } from './config.ts';
 
 export { STATE_DATABASE } from '@euca2nova/state';
@@ -22,6 +23,8 @@ export interface Runtime {
     /** Migrations applied by this start (empty when the schema was already current). */
     appliedMigrations: string[];
   };
+  /** Signs session cookies; kept in the state database so a restart signs no one out. */
+  cookieSecret: string;
   /** The Eucalyptus configured through EUCARC (endpoints and keys), when there is one. */
   eucalyptus: Config['eucalyptus'];
   /** The demo Nova database, when the demo runs. */
@@ -54,7 +57,12 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
     pool.on('error', (e) => {
       log(`State database connection lost: ${e.message}`);
     });
+    if (config.operatorPassword !== undefined) {
+      await applyConfiguredPassword(pool, config.operatorPassword);
+    }
+    const cookieSecret = await loadCookieSecret(pool);
     return {
+      cookieSecret,
       stateDb: {
         kind: state.kind,
         displayUrl: state.displayUrl,

@@ -7,6 +7,7 @@ import { createTestDatabase } from '@euca2nova/state/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { startRuntime, type Runtime } from '../src/runtime.ts';
+import { signIn } from './session-helpers.ts';
 
 const quiet = () => undefined;
 
@@ -22,6 +23,7 @@ describe('the server on an external state database', async () => {
   app.get('/api/explode', () => {
     throw new Error('password=hunter2 leaked from a driver');
   });
+  const { cookie } = await signIn(app);
   afterAll(async () => {
     await app.close();
     await runtime.stop();
@@ -30,7 +32,11 @@ describe('the server on an external state database', async () => {
 
   it('migrated the state database at start', async () => {
     expect(runtime.stateDb.kind).toBe('external');
-    expect(runtime.stateDb.appliedMigrations).toEqual(['0001_jobs', '0002_migrations']);
+    expect(runtime.stateDb.appliedMigrations).toEqual([
+      '0001_jobs',
+      '0002_migrations',
+      '0003_operator',
+    ]);
     expect(runtime.stateDb.displayUrl).not.toContain(new URL(db.url).password);
   });
 
@@ -41,10 +47,13 @@ describe('the server on an external state database', async () => {
   });
 
   it('describes the running stack on /api/status', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/status' });
+    const res = await app.inject({ method: 'GET', url: '/api/status', headers: { cookie } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
-      stateDatabase: { kind: 'external', migrations: ['0001_jobs', '0002_migrations'] },
+      stateDatabase: {
+        kind: 'external',
+        migrations: ['0001_jobs', '0002_migrations', '0003_operator'],
+      },
       eucalyptus: null,
       demo: { nova: null, eucalyptus: null },
     });
@@ -59,13 +68,13 @@ describe('the server on an external state database', async () => {
   });
 
   it('answers unknown API routes with a JSON 404', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/nothing-here' });
+    const res = await app.inject({ method: 'GET', url: '/api/nothing-here', headers: { cookie } });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: 'No route for GET /api/nothing-here', statusCode: 404 });
   });
 
   it('never returns the message of a server fault', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/explode' });
+    const res = await app.inject({ method: 'GET', url: '/api/explode', headers: { cookie } });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('hunter2');
     expect(res.json()).toEqual({ error: 'Internal Server Error', statusCode: 500 });
@@ -77,6 +86,7 @@ describe('the server when its state database is gone', () => {
     const pool = new pg.Pool({ connectionString: 'postgres://x:y@127.0.0.1:1/none' });
     const runtime: Runtime = {
       stateDb: { kind: 'external', displayUrl: '', pool, appliedMigrations: [] },
+      cookieSecret: 'a test secret long enough to sign cookies',
       eucalyptus: undefined,
       demoNova: undefined,
       demoEucalyptus: undefined,
@@ -109,7 +119,8 @@ describe('the server pointed at a Eucalyptus through EUCARC', () => {
     const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
     try {
       expect(runtime.demoEucalyptus).toBeUndefined();
-      const res = await app.inject({ method: 'GET', url: '/api/status' });
+      const { cookie } = await signIn(app);
+      const res = await app.inject({ method: 'GET', url: '/api/status', headers: { cookie } });
       expect(res.json()).toMatchObject({
         eucalyptus: {
           ec2Url: 'http://clc.example:8773/services/Eucalyptus',
@@ -135,9 +146,13 @@ describe('the server on embedded defaults', () => {
     const app = await buildApp({ config: { logLevel: 'silent' }, runtime });
     try {
       expect(runtime.stateDb.kind).toBe('embedded');
-      const res = await app.inject({ method: 'GET', url: '/api/status' });
+      const { cookie } = await signIn(app);
+      const res = await app.inject({ method: 'GET', url: '/api/status', headers: { cookie } });
       expect(res.json()).toMatchObject({
-        stateDatabase: { kind: 'embedded', migrations: ['0001_jobs', '0002_migrations'] },
+        stateDatabase: {
+          kind: 'embedded',
+          migrations: ['0001_jobs', '0002_migrations', '0003_operator'],
+        },
         demo: {
           nova: { database: 'nova_demo', tables: 0 },
           eucalyptus: { version: '3.4', users: 6 },

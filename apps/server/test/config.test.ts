@@ -17,6 +17,8 @@ describe('configuration', () => {
       demo: 'auto',
       novaDbUrl: undefined,
       eucalyptus: undefined,
+      operatorPassword: undefined,
+      trustProxy: false,
     });
   });
 

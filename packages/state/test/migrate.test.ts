@@ -24,15 +24,18 @@ describe('state database migrations', () => {
     expect(await tables(db.url)).toEqual([]);
 
     const applied = await migrateStateDatabase(db.url);
-    expect(applied.map((m) => m.name)).toEqual(['0001_jobs', '0002_migrations']);
+    expect(applied.map((m) => m.name)).toEqual(['0001_jobs', '0002_migrations', '0003_operator']);
     expect(await tables(db.url)).toEqual([
       'connections',
+      'cookie_secret',
       'inventories',
       'job_events',
       'job_steps',
       'jobs',
+      'operator',
       'plans',
       MIGRATIONS_TABLE,
+      'sessions',
     ]);
 
     expect(await migrateStateDatabase(db.url)).toEqual([]);
@@ -41,7 +44,11 @@ describe('state database migrations', () => {
   it('lets two processes migrate the same database at once', async () => {
     const db = await createTestDatabase();
     const results = await Promise.all([migrateStateDatabase(db.url), migrateStateDatabase(db.url)]);
-    expect(results.flat().map((m) => m.name)).toEqual(['0001_jobs', '0002_migrations']);
+    expect(results.flat().map((m) => m.name)).toEqual([
+      '0001_jobs',
+      '0002_migrations',
+      '0003_operator',
+    ]);
   });
 
   it('gives the schema the constraints the job model relies on', async () => {
