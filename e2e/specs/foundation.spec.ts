@@ -1,5 +1,25 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+
+const PASSWORD = 'an e2e operator password';
+
+/**
+ * The first page signs in: on a fresh data folder the first test sets the password, later ones
+ * (each in a new browser context) sign in with it.
+ */
+async function signIn(page: Page): Promise<void> {
+  const setPassword = page.getByRole('heading', { name: 'Set the operator password' });
+  const signInForm = page.getByRole('heading', { name: 'Sign in' });
+  await expect(setPassword.or(signInForm)).toBeVisible();
+  if (await setPassword.isVisible()) {
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Repeat the password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  } else {
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+}
 
 test.describe('the stack on embedded defaults', () => {
   test('the page shows the state database migrated, the empty demo Nova database and the demo Eucalyptus', async ({
@@ -7,6 +27,7 @@ test.describe('the stack on embedded defaults', () => {
   }, testInfo) => {
     await page.goto('/');
     await expect(page.getByRole('heading', { level: 1, name: 'euca2nova' })).toBeVisible();
+    await signIn(page);
     await expect(page.getByRole('heading', { name: 'The stack is running' })).toBeVisible();
     await expect(
       page.getByText(/State database: PostgreSQL \d+(\.\d+)? \(embedded\)/),
@@ -31,6 +52,7 @@ test.describe('the stack on embedded defaults', () => {
 
   test('the page has no serious or critical accessibility violation', async ({ page }) => {
     await page.goto('/');
+    await signIn(page);
     await expect(page.getByRole('heading', { name: 'The stack is running' })).toBeVisible();
     const { violations } = await new AxeBuilder({ page }).analyze();
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -39,5 +61,29 @@ test.describe('the stack on embedded defaults', () => {
         (v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
       ),
     ).toEqual([]);
+  });
+});
+
+test.describe('signing in', () => {
+  test('the API refuses a caller without a session, and signing out ends it', async ({
+    page,
+    request,
+  }) => {
+    expect((await request.get('/api/status')).status()).toBe(401);
+    await page.goto('/');
+    await signIn(page);
+    await expect(page.getByRole('heading', { name: 'The stack is running' })).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  });
+
+  test('a wrong password is refused with a message', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await page.getByLabel('Password', { exact: true }).fill('not the right password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('That password is not right.');
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEucarc, type Eucarc } from '@euca2nova/eucalyptus';
+import { MIN_OPERATOR_PASSWORD_LENGTH } from '@euca2nova/model';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -54,7 +55,14 @@ export const ConfigSchema = z.object({
   EUCARC: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
   EUCA2NOVA_OPERATOR_PASSWORD: z.preprocess(
     emptyAsUndefined,
-    z.string().min(12, 'must have at least 12 characters').max(1024).optional(),
+    z
+      .string()
+      .min(
+        MIN_OPERATOR_PASSWORD_LENGTH,
+        `must have at least ${String(MIN_OPERATOR_PASSWORD_LENGTH)} characters`,
+      )
+      .max(1024)
+      .optional(),
   ),
   EUCA2NOVA_TRUST_PROXY: z
     .enum(['true', 'false'], { error: 'must be true or false' })

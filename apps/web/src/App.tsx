@@ -1,5 +1,6 @@
 import {
   Alert,
+  Button,
   Code,
   Card,
   Container,
@@ -10,11 +11,23 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
-import { statusQuery } from './api/status.ts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { sessionKeys, sessionQuery, signOut } from './api/session.ts';
+import { statusKeys, statusQuery } from './api/status.ts';
+import { SignIn } from './SignIn.tsx';
 
 export function App() {
-  const status = useQuery(statusQuery);
+  const queryClient = useQueryClient();
+  const session = useQuery(sessionQuery);
+  const signedIn = session.data?.signedIn === true;
+  const status = useQuery({ ...statusQuery, enabled: signedIn });
+  const logout = useMutation({
+    mutationFn: () => signOut(session.data?.csrfToken),
+    onSuccess: (state) => {
+      queryClient.setQueryData(sessionKeys.all, state);
+      queryClient.removeQueries({ queryKey: statusKeys.all });
+    },
+  });
 
   return (
     <Container size="md" py="xl">
@@ -28,7 +41,29 @@ export function App() {
           </Text>
         </header>
 
-        {status.isPending && (
+        {session.isPending && (
+          <Group>
+            <Loader size="sm" aria-label="Loading" />
+            <Text>Checking the server…</Text>
+          </Group>
+        )}
+
+        {session.isError && (
+          <Alert color="red" title="The server did not answer" role="alert">
+            {session.error.message}. Check that euca2nova is running (npm start) and reload.
+          </Alert>
+        )}
+
+        {session.data && !signedIn && (
+          <SignIn
+            passwordSet={session.data.passwordSet}
+            onSignedIn={(state) => {
+              queryClient.setQueryData(sessionKeys.all, state);
+            }}
+          />
+        )}
+
+        {signedIn && status.isPending && (
           <Group>
             <Loader size="sm" aria-label="Loading status" />
             <Text>Checking the server…</Text>
@@ -88,6 +123,20 @@ export function App() {
               <List.Item>euca2nova {status.data.version}</List.Item>
             </List>
           </Card>
+        )}
+
+        {signedIn && (
+          <Group>
+            <Button
+              variant="default"
+              onClick={() => {
+                logout.mutate();
+              }}
+              loading={logout.isPending}
+            >
+              Sign out
+            </Button>
+          </Group>
         )}
       </Stack>
     </Container>

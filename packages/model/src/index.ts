@@ -246,6 +246,11 @@ export type {
   Report,
 } from './schemas/report.ts';
 export { StatusSchema } from './api/status.ts';
+export {
+  MIN_OPERATOR_PASSWORD_LENGTH,
+  SessionStateSchema,
+  type SessionState,
+} from './api/session.ts';
 export type { Status } from './api/status.ts';
 export type {
   StepRecord,

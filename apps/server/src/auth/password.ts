@@ -1,7 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-export const MIN_PASSWORD_LENGTH = 12;
-
 // scrypt from the standard library: a memory-hard KDF with no native install step. N = 2^15 and
 // r = 8 take 32 MiB and a few tens of milliseconds per guess, OWASP's suggested floor.
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;

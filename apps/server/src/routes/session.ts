@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import {
+  MIN_OPERATOR_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH,
+  SessionStateSchema,
+} from '@euca2nova/model';
 import { readPasswordHash, setPasswordOnce } from '../auth/operator.ts';
-import { MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/password.ts';
+import { verifyPassword } from '../auth/password.ts';
 import { SESSION_COOKIE, sameOrigin, strictCookie } from '../plugins/auth.ts';
-
-const SessionStateSchema = z.object({
-  passwordSet: z.boolean(),
-  signedIn: z.boolean(),
-  csrfToken: z.string().optional(),
-});
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
 

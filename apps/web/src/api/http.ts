@@ -30,3 +30,41 @@ export async function getJson<T>(
   }
   return schema.parse(body);
 }
+
+/**
+ * POSTs JSON to our server. The CSRF token is required by every state-changing route once signed
+ * in; the server binds it to the session.
+ */
+export async function postJson<T>(
+  path: string,
+  body: unknown,
+  schema: z.ZodType<T>,
+  csrfToken?: string,
+): Promise<T> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  const answer: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const message =
+      answer &&
+      typeof answer === 'object' &&
+      'message' in answer &&
+      typeof answer.message === 'string'
+        ? answer.message
+        : answer &&
+            typeof answer === 'object' &&
+            'error' in answer &&
+            typeof answer.error === 'string'
+          ? answer.error
+          : `The server answered ${res.status} ${res.statusText}`;
+    throw new ApiError(message, res.status);
+  }
+  return schema.parse(answer);
+}
