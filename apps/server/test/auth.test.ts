@@ -340,3 +340,47 @@ describe('behind a TLS reverse proxy', () => {
     }
   });
 });
+
+describe('a session', () => {
+  it('is refused once its row has expired, and a changed configured password ends every one', async () => {
+    const db = await createTestDatabase();
+    const config = { DATABASE_URL: db.url, EUCA2NOVA_DEMO: 'off', LOG_LEVEL: 'silent' };
+    let runtime = await startRuntime(
+      loadConfig({ ...config, EUCA2NOVA_OPERATOR_PASSWORD: PASSWORD }),
+      quiet,
+    );
+    let app = await buildApp({ config: { logLevel: 'silent' }, runtime });
+    try {
+      const expiring = await signIn(app, PASSWORD);
+      await runtime.stateDb.pool.query(
+        `UPDATE sessions SET expires_at = now() - interval '1 second'`,
+      );
+      expect(await app.isAuthenticated(expiring.cookie)).toBe(false);
+
+      const { cookie } = await signIn(app, PASSWORD);
+      await app.close();
+      await runtime.stop();
+      // A restart with the same password keeps the session (the cookie key is in the database).
+      runtime = await startRuntime(
+        loadConfig({ ...config, EUCA2NOVA_OPERATOR_PASSWORD: PASSWORD }),
+        quiet,
+      );
+      app = await buildApp({ config: { logLevel: 'silent' }, runtime });
+      expect(await app.isAuthenticated(cookie)).toBe(true);
+      await app.close();
+      await runtime.stop();
+
+      runtime = await startRuntime(
+        loadConfig({ ...config, EUCA2NOVA_OPERATOR_PASSWORD: 'a brand new long password' }),
+        quiet,
+      );
+      app = await buildApp({ config: { logLevel: 'silent' }, runtime });
+      expect(await app.isAuthenticated(cookie)).toBe(false);
+      await expect(signIn(app, PASSWORD)).rejects.toThrow('sign-in answered 401');
+      await signIn(app, 'a brand new long password');
+    } finally {
+      await app.close();
+      await runtime.stop();
+    }
+  });
+});
