@@ -42,10 +42,25 @@ function routeKey(request: FastifyRequest): string {
   return `${request.method} ${request.routeOptions.url ?? ''}`;
 }
 
-/** True for paths the guard covers: the API and the live-progress socket, matched by raw path. */
-function isProtectedPath(url: string): boolean {
-  const path = (url.split('?')[0] ?? '').toLowerCase();
-  return /^\/+(api|socket\.io)(\/|$)/.test(path);
+const PROTECTED = /^\/+(api|socket\.io)(\/|$)/i;
+
+/**
+ * True for what the guard covers: the API and the live-progress socket. Judged on the matched
+ * route's pattern as well as on the decoded path, because the router decodes percent-escapes
+ * (`/%61pi/status` reaches `/api/status`) and a raw-path test alone would let that through.
+ */
+function isProtected(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route !== undefined && PROTECTED.test(route)) return true;
+  const path = request.url.split('?')[0] ?? '';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // Not a path any route matches; guard it anyway rather than guess.
+    return true;
+  }
+  return PROTECTED.test(path) || PROTECTED.test(decoded);
 }
 
 export function unauthenticated(reply: FastifyReply): FastifyReply {
@@ -102,7 +117,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
 
   app.addHook('onRequest', (request, reply, done) => {
     strictCookie(request);
-    if (!isProtectedPath(request.url) || PUBLIC_ROUTES.has(routeKey(request))) {
+    if (!isProtected(request) || PUBLIC_ROUTES.has(routeKey(request))) {
       done();
       return;
     }
