@@ -12,6 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError } from './api/http.ts';
 import { sessionKeys, sessionQuery, signOut } from './api/session.ts';
 import { statusKeys, statusQuery } from './api/status.ts';
 import { SignIn } from './SignIn.tsx';
@@ -70,7 +71,21 @@ export function App() {
           </Group>
         )}
 
-        {status.isError && (
+        {status.isError && status.error instanceof ApiError && status.error.status === 401 && (
+          <Alert color="yellow" title="Your session has ended" role="alert">
+            <Button
+              variant="default"
+              size="xs"
+              onClick={() => {
+                void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
+              }}
+            >
+              Sign in again
+            </Button>
+          </Alert>
+        )}
+
+        {status.isError && !(status.error instanceof ApiError && status.error.status === 401) && (
           <Alert color="red" title="The server did not answer" role="alert">
             {status.error.message}. Check that euca2nova is running (npm start) and reload.
           </Alert>
