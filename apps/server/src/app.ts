@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions } from './logger.ts';
 import { registerWeb } from './plugins/web.ts';
+import { registerProgress, type ProgressOptions } from './progress/plugin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Runtime } from './runtime.ts';
@@ -19,6 +20,8 @@ export interface BuildAppOptions {
   runtime: Runtime;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webRoot?: string;
+  /** Live job progress over socket.io; absent: not served. */
+  progress?: Omit<ProgressOptions, 'state'>;
 }
 
 /** The whole HTTP application, without listening: tests drive it with `inject`. */
@@ -35,5 +38,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(healthRoutes);
   await app.register(statusRoutes);
+  if (options.progress !== undefined) {
+    await registerProgress(app, { ...options.progress, state: options.runtime.state });
+  }
   return app;
 }

@@ -4,6 +4,7 @@ import {
   ensureDatabase,
   openStateDatabase,
   withDatabase,
+  type OpenState,
   type RunningPostgres,
 } from '@euca2nova/state';
 import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
@@ -14,6 +15,8 @@ export { STATE_DATABASE } from '@euca2nova/state';
 export const DEMO_NOVA_DATABASE = 'nova_demo';
 
 export interface Runtime {
+  /** The opened state database: its URL, job store and key. */
+  state: OpenState;
   stateDb: {
     kind: 'embedded' | 'external';
     /** For display: the password is replaced. */
@@ -55,6 +58,7 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
       log(`State database connection lost: ${e.message}`);
     });
     return {
+      state,
       stateDb: {
         kind: state.kind,
         displayUrl: state.displayUrl,
