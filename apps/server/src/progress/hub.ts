@@ -153,7 +153,7 @@ export class JobEventHub {
 
   #read(jobId: string): void {
     const t = this.#jobs.get(jobId);
-    if (t === undefined) return;
+    if (t === undefined || this.#stopped) return;
     if (t.again) return;
     t.again = true;
     t.reading = t.reading.then(async () => {
@@ -161,7 +161,11 @@ export class JobEventHub {
       try {
         await this.#drain(jobId, t);
       } catch (e) {
-        this.#options.log(`Job events: reading job ${jobId} failed`, e);
+        this.#options.log(`Job events: reading job ${jobId} failed, retrying`, e);
+        // No later notification may come (the job may be done), so try again on our own.
+        setTimeout(() => {
+          this.#read(jobId);
+        }, this.#options.minBackoffMs ?? 250).unref();
       }
     });
   }
