@@ -105,6 +105,8 @@ function serveSocket(
     sub.start().then(
       (replayedTo) => {
         if (sub.isClosed()) return;
+        // The room names every follower of a job; events still go socket by socket, since each
+        // client has its own replay seam and its own pace.
         void socket.join(jobRoom(jobId));
         answer({ ok: true, jobId, replayedTo });
       },
