@@ -6,6 +6,7 @@ import { installErrorHandler } from './errors.ts';
 import { loggerOptions } from './logger.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerWeb } from './plugins/web.ts';
+import { registerProgress, type ProgressOptions } from './progress/plugin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -24,6 +25,8 @@ export interface BuildAppOptions {
   webRoot?: string;
   /** Where log lines go instead of stdout (tests read them back). */
   logStream?: { write(line: string): void };
+  /** Live job progress over socket.io; absent: not served. */
+  progress?: Omit<ProgressOptions, 'state'>;
 }
 
 /** The whole HTTP application, without listening: tests drive it with `inject`. */
@@ -72,5 +75,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes);
   await app.register(sessionRoutes);
   await app.register(statusRoutes);
+  if (options.progress !== undefined) {
+    await registerProgress(app, {
+      // The socket.io handshake is refused like any API call without a signed-in session.
+      authenticate: (handshake) => app.isAuthenticated(handshake.headers.cookie),
+      ...options.progress,
+      state: options.runtime.state,
+    });
+  }
   return app;
 }

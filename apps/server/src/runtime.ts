@@ -4,6 +4,7 @@ import {
   ensureDatabase,
   openStateDatabase,
   withDatabase,
+  type OpenState,
   type RunningPostgres,
 } from '@euca2nova/state';
 import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
@@ -15,6 +16,8 @@ export { STATE_DATABASE } from '@euca2nova/state';
 export const DEMO_NOVA_DATABASE = 'nova_demo';
 
 export interface Runtime {
+  /** The opened state database: its URL, job store and key. */
+  state: OpenState;
   stateDb: {
     kind: 'embedded' | 'external';
     /** For display: the password is replaced. */
@@ -63,6 +66,7 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
     const cookieSecret = await loadCookieSecret(pool);
     return {
       cookieSecret,
+      state,
       stateDb: {
         kind: state.kind,
         displayUrl: state.displayUrl,

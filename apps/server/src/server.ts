@@ -16,7 +16,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ config, runtime });
+    // Every client is refused until sign-in (issue 7) supplies `authenticate`.
+    app = await buildApp({ config, runtime, progress: {} });
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await app?.close();

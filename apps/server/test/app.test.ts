@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { OpenState } from '@euca2nova/state';
 import { createTestDatabase } from '@euca2nova/state/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -85,6 +86,8 @@ describe('the server when its state database is gone', () => {
   it('reports unavailable on /healthz instead of crashing', async () => {
     const pool = new pg.Pool({ connectionString: 'postgres://x:y@127.0.0.1:1/none' });
     const runtime: Runtime = {
+      // Never reached: /healthz asks the pool, and this app serves no progress.
+      state: {} as OpenState,
       stateDb: { kind: 'external', displayUrl: '', pool, appliedMigrations: [] },
       cookieSecret: 'a test secret long enough to sign cookies',
       eucalyptus: undefined,

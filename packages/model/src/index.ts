@@ -260,3 +260,17 @@ export type {
   TransferAttempt,
   TransferTask,
 } from './journal.ts';
+export {
+  JobSubscribeSchema,
+  JobUnsubscribeSchema,
+  PROGRESS_MAX_EMISSIONS_PER_SECOND,
+  jobRoom,
+} from './api/progress.ts';
+export type {
+  JobSubscribe,
+  JobUnsubscribe,
+  JobSubscribeAck,
+  JobEventsBatch,
+  ServerToClientEvents,
+  ClientToServerEvents,
+} from './api/progress.ts';

@@ -1,0 +1,72 @@
+import type { JobEvent } from '@euca2nova/model';
+
+export interface CoalescerOptions {
+  /** Shortest time between two emissions. */
+  intervalMs: number;
+  emit: (events: JobEvent[]) => void;
+  now?: () => number;
+}
+
+/**
+ * Paces one job's events to one client: at most one emission per interval. Within a window the
+ * `bytes-progress` events of one item collapse to the latest (only the newest figure matters);
+ * every other event is kept. The kept ones stay in seq order because a collapsed event is moved to
+ * where its newest figure arrived, not left where the first one was.
+ */
+export class EventCoalescer {
+  readonly #options: CoalescerOptions;
+  readonly #now: () => number;
+  #pending: JobEvent[] = [];
+  #lastEmit = Number.NEGATIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: CoalescerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  push(events: readonly JobEvent[]): void {
+    if (this.#closed || events.length === 0) return;
+    for (const e of events) {
+      if (e.type === 'bytes-progress') {
+        this.#pending = this.#pending.filter(
+          (p) => !(p.type === 'bytes-progress' && p.kind === e.kind && p.sourceId === e.sourceId),
+        );
+      }
+      this.#pending.push(e);
+    }
+    this.#schedule();
+  }
+
+  /** Emits what is pending now, whatever the pace (e.g. to finish a replay before its ack). */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#closed || this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#lastEmit = this.#now();
+    this.#options.emit(batch);
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = [];
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    const wait = this.#lastEmit + this.#options.intervalMs - this.#now();
+    if (wait <= 0) {
+      this.flush();
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, wait);
+  }
+}
