@@ -33,7 +33,8 @@ describe('the progress handshake with real sessions', () => {
     await runtime.stop();
   });
 
-  const attempt = (cookie?: string): Promise<'connected' | string> =>
+  // 'connected', or the reason the handshake was refused.
+  const attempt = (cookie?: string): Promise<string> =>
     new Promise((resolve) => {
       const s = io(url, {
         transports: ['websocket'],
