@@ -7,7 +7,11 @@ import { loggerOptions } from './logger.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerWeb } from './plugins/web.ts';
 import { registerProgress, type ProgressOptions } from './progress/plugin.ts';
+import { connectionRoutes } from './routes/connections.ts';
 import { healthRoutes } from './routes/health.ts';
+import { inventoryRoutes } from './routes/inventories.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { planRoutes } from './routes/plans.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Runtime } from './runtime.ts';
@@ -75,6 +79,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes);
   await app.register(sessionRoutes);
   await app.register(statusRoutes);
+  await app.register(connectionRoutes);
+  await app.register(inventoryRoutes);
+  await app.register(planRoutes);
+  await app.register(jobRoutes);
   if (options.progress !== undefined) {
     await registerProgress(app, {
       // The socket.io handshake is refused like any API call without a signed-in session.

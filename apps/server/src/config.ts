@@ -64,6 +64,15 @@ export const ConfigSchema = z.object({
       .max(1024)
       .optional(),
   ),
+  EUCA2NOVA_TRANSFER_CONCURRENCY: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number from 1 to 64' })
+      .int('must be a whole number from 1 to 64')
+      .min(1, 'must be a whole number from 1 to 64')
+      .max(64, 'must be a whole number from 1 to 64')
+      .default(4),
+  ),
   EUCA2NOVA_TRUST_PROXY: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
@@ -93,6 +102,8 @@ export interface Config {
   operatorPassword: string | undefined;
   /** Believe X-Forwarded-For/-Proto from the reverse proxy in front (for the Secure cookie). */
   trustProxy: boolean;
+  /** Image copies the server makes at once. */
+  transferConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -173,5 +184,6 @@ export function loadConfig(
     eucalyptus: c.EUCARC === undefined ? undefined : readEucarc(resolve(cwd, c.EUCARC)),
     operatorPassword: c.EUCA2NOVA_OPERATOR_PASSWORD,
     trustProxy: c.EUCA2NOVA_TRUST_PROXY,
+    transferConcurrency: c.EUCA2NOVA_TRANSFER_CONCURRENCY,
   };
 }

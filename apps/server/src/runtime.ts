@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import {
@@ -10,6 +11,7 @@ import {
 import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
 import { applyConfiguredPassword, loadCookieSecret } from './auth/operator.ts';
 import type { Config } from './config.ts';
+import { JobHost } from './jobs/host.ts';
 
 export { STATE_DATABASE } from '@euca2nova/state';
 /** Name of the demo Nova database created beside it. */
@@ -28,10 +30,12 @@ export interface Runtime {
   };
   /** Signs session cookies; kept in the state database so a restart signs no one out. */
   cookieSecret: string;
+  /** Runs discoveries, migrations and image copies in this process. */
+  jobs: JobHost;
   /** The Eucalyptus configured through EUCARC (endpoints and keys), when there is one. */
   eucalyptus: Config['eucalyptus'];
-  /** The demo Nova database, when the demo runs. */
-  demoNova: { database: string; url: string } | undefined;
+  /** The demo Nova database and its image store, when the demo runs. */
+  demoNova: { database: string; url: string; imagesPath: string } | undefined;
   /** The demo Eucalyptus (the simulator), when the demo runs. */
   demoEucalyptus: RunningSimulator | undefined;
   stop(): Promise<void>;
@@ -64,8 +68,16 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
       await applyConfiguredPassword(pool, config.operatorPassword);
     }
     const cookieSecret = await loadCookieSecret(pool);
+    const jobs = new JobHost({
+      store: state.store,
+      stateUrl: state.url,
+      concurrency: config.transferConcurrency,
+      log,
+    });
+    await jobs.start();
     return {
       cookieSecret,
+      jobs,
       state,
       stateDb: {
         kind: state.kind,
@@ -77,6 +89,7 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
       demoNova,
       demoEucalyptus,
       stop: async () => {
+        await jobs.stop();
         await demoEucalyptus?.close();
         await state.close();
       },
@@ -112,8 +125,11 @@ async function startDemoNova(
     log(`No demo Nova database: ${why} (set EUCA2NOVA_DEMO=off to silence this)`);
     return undefined;
   }
+  const imagesPath = join(config.dataDir, 'demo-nova-images');
+  await mkdir(imagesPath, { recursive: true });
   return {
     database: DEMO_NOVA_DATABASE,
+    imagesPath,
     url: embedded
       ? embedded.urlFor(DEMO_NOVA_DATABASE)
       : withDatabase(stateUrl, DEMO_NOVA_DATABASE),

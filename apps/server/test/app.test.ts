@@ -7,6 +7,7 @@ import type { OpenState } from '@euca2nova/state';
 import { createTestDatabase } from '@euca2nova/state/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import type { JobHost } from '../src/jobs/host.ts';
 import { startRuntime, type Runtime } from '../src/runtime.ts';
 import { signIn } from './session-helpers.ts';
 
@@ -90,6 +91,8 @@ describe('the server when its state database is gone', () => {
       state: {} as OpenState,
       stateDb: { kind: 'external', displayUrl: '', pool, appliedMigrations: [] },
       cookieSecret: 'a test secret long enough to sign cookies',
+      // Never reached either: no job route is called.
+      jobs: undefined as unknown as JobHost,
       eucalyptus: undefined,
       demoNova: undefined,
       demoEucalyptus: undefined,

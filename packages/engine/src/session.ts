@@ -13,6 +13,7 @@ import type { TransferAttempt, TransferTask } from '@euca2nova/model';
 import type { JobSnapshot, JobStore } from './run/ports.ts';
 import { MigrationSpecSchema, type MigrationSpec } from './run/spec.ts';
 import { JobContexts, runTransfer } from './run/transfer.ts';
+import { novaPublic, saveSourceConnection } from './service/connections.ts';
 
 /*
  * The steps both faces (CLI and server) take around a run: plan against the live target, store
@@ -93,15 +94,6 @@ export interface JobSetupStore extends JobStore {
   }): Promise<JobSnapshot>;
 }
 
-function novaPublic(url: string): Record<string, unknown> {
-  const u = new URL(url);
-  return {
-    host: u.hostname || u.searchParams.get('host') || 'localhost',
-    port: u.port === '' ? 5432 : Number(u.port),
-    database: decodeURIComponent(u.pathname.replace(/^\//, '')),
-  };
-}
-
 export interface CreateMigrationJobInput {
   readonly plan: Plan;
   /** The fingerprint the operator confirmed; a plan that changed since is refused. */
@@ -123,19 +115,7 @@ export async function createMigrationJob(
 ): Promise<JobSnapshot> {
   assertRunnable(input.plan);
   const spec = MigrationSpecSchema.parse(input.spec);
-  const sourceConnectionId = await store.saveConnection(
-    'eucalyptus',
-    {
-      ec2Url: input.source.ec2Url,
-      ...(input.source.s3Url === undefined ? {} : { s3Url: input.source.s3Url }),
-      ...(input.source.euareUrl === undefined ? {} : { euareUrl: input.source.euareUrl }),
-      accessKey: input.source.accessKey,
-      secretStored: true,
-      controllerDb: input.source.controllerDbUrl !== undefined,
-      cloudPk: input.source.cloudPkPem !== undefined,
-    },
-    input.source,
-  );
+  const sourceConnectionId = await saveSourceConnection(store, input.source);
   const targetConnectionId = await store.saveConnection('nova', novaPublic(input.novaDb), {
     databaseUrl: input.novaDb,
   });

@@ -32,4 +32,10 @@ export {
   type ReadCredentialsZipOptions,
 } from './credentials-zip.ts';
 export { createInventoryCommand } from './command.ts';
-export { addSourceOptions, resolveSourceInput, type SourceFlags } from './options.ts';
+export {
+  addSourceOptions,
+  mergeSourceInput,
+  resolveSourceInput,
+  type SourceFlags,
+  type SourceParts,
+} from './options.ts';

@@ -49,57 +49,112 @@ async function readText(file: string | undefined): Promise<string | undefined> {
   }
 }
 
+/** The parts a connection can be assembled from: typed fields, then the files' contents. */
+export interface SourceParts {
+  readonly fields?: Partial<
+    Pick<
+      ConnectInput,
+      'ec2Url' | 's3Url' | 'euareUrl' | 'accessKey' | 'secretKey' | 'controllerDbUrl'
+    >
+  >;
+  readonly eucarc?: { readonly text: string; readonly name: string };
+  readonly credentialsZip?: Buffer;
+  readonly cloudPkPem?: string;
+  readonly eucalyptusConf?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How to tell the operator what is missing (flags on the command line, fields in the wizard). */
+  readonly missingHint?: string;
+}
+
 /**
- * The connection input from flags, then the eucarc or credentials zip, then the environment
- * (`EC2_URL`, `EC2_ACCESS_KEY`, `EC2_SECRET_KEY`, `S3_URL`, `EUARE_URL`), in that order.
+ * The connection input from typed fields, then the eucarc or credentials zip, then the
+ * environment (`EC2_URL`, `EC2_ACCESS_KEY`, `EC2_SECRET_KEY`, `S3_URL`, `EUARE_URL`), in that
+ * order. Shared by the commands (files named by flags) and the server (files uploaded).
  */
-export async function resolveSourceInput(
-  flags: SourceFlags,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<ConnectInput> {
+export async function mergeSourceInput(parts: SourceParts): Promise<ConnectInput> {
+  const fields = parts.fields ?? {};
+  const env = parts.env ?? {};
   let rc: Partial<ReturnType<typeof parseEucarc>> = {};
   let zipCloudPk: string | undefined;
-  if (flags.eucarc !== undefined && flags.credentialsZip !== undefined)
-    throw new SourceError('bad-input', 'Give --eucarc or --credentials-zip, not both.');
-  if (flags.eucarc !== undefined) {
-    const text = (await readText(flags.eucarc)) ?? '';
+  if (parts.eucarc !== undefined && parts.credentialsZip !== undefined)
+    throw new SourceError('bad-input', 'Give a eucarc or a credentials zip, not both.');
+  if (parts.eucarc !== undefined) {
     try {
-      rc = parseEucarc(text, flags.eucarc);
+      rc = parseEucarc(parts.eucarc.text, parts.eucarc.name);
     } catch (e) {
       throw new SourceError('bad-input', e instanceof Error ? e.message : String(e));
     }
   }
+  if (parts.credentialsZip !== undefined) {
+    const zip = await readCredentialsZip(parts.credentialsZip);
+    rc = zip.eucarc;
+    zipCloudPk = zip.cloudPkPem;
+  }
+  const ec2Url = fields.ec2Url ?? rc.ec2Url ?? env.EC2_URL;
+  const accessKey = fields.accessKey ?? rc.accessKey ?? env.EC2_ACCESS_KEY;
+  const secretKey = fields.secretKey ?? rc.secretKey ?? env.EC2_SECRET_KEY;
+  if (!ec2Url || !accessKey || !secretKey)
+    throw new SourceError(
+      'bad-input',
+      parts.missingHint ??
+        'Give a eucarc or credentials zip, or the EC2 URL with the access key and secret key.',
+    );
+  const input: ConnectInput = { ec2Url, accessKey, secretKey };
+  const s3Url = fields.s3Url ?? rc.s3Url ?? env.S3_URL;
+  if (s3Url !== undefined) input.s3Url = s3Url;
+  const euareUrl = fields.euareUrl ?? rc.euareUrl ?? env.EUARE_URL;
+  if (euareUrl !== undefined) input.euareUrl = euareUrl;
+  if (fields.controllerDbUrl !== undefined) input.controllerDbUrl = fields.controllerDbUrl;
+  const cloudPkPem = parts.cloudPkPem ?? zipCloudPk;
+  if (cloudPkPem !== undefined) {
+    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(cloudPkPem))
+      throw new SourceError(
+        'bad-input',
+        'cloud-pk.pem is not a PEM private key (no BEGIN PRIVATE KEY line); it is the file /var/lib/eucalyptus/keys/cloud-pk.pem on the cloud controller.',
+      );
+    input.cloudPkPem = cloudPkPem;
+  }
+  if (parts.eucalyptusConf !== undefined) input.eucalyptusConf = parts.eucalyptusConf;
+  return input;
+}
+
+/** The connection input from the command's flags and the files they name (see mergeSourceInput). */
+export async function resolveSourceInput(
+  flags: SourceFlags,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<ConnectInput> {
+  let credentialsZip: Buffer | undefined;
   if (flags.credentialsZip !== undefined) {
-    let buffer: Buffer;
     try {
-      buffer = await readFile(flags.credentialsZip);
+      credentialsZip = await readFile(flags.credentialsZip);
     } catch (e) {
       throw new SourceError(
         'bad-input',
         `Cannot read ${flags.credentialsZip}: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-    const zip = await readCredentialsZip(buffer);
-    rc = zip.eucarc;
-    zipCloudPk = zip.cloudPkPem;
   }
-  const ec2Url = flags.ec2Url ?? rc.ec2Url ?? env.EC2_URL;
-  const accessKey = flags.accessKey ?? rc.accessKey ?? env.EC2_ACCESS_KEY;
-  const secretKey = flags.secretKey ?? rc.secretKey ?? env.EC2_SECRET_KEY;
-  if (!ec2Url || !accessKey || !secretKey)
-    throw new SourceError(
-      'bad-input',
+  const eucarcText = await readText(flags.eucarc);
+  const cloudPkPem = await readText(flags.cloudPk);
+  const eucalyptusConf = await readText(flags.eucaConf);
+  const fields: NonNullable<SourceParts['fields']> = {
+    ...(flags.ec2Url === undefined ? {} : { ec2Url: flags.ec2Url }),
+    ...(flags.s3Url === undefined ? {} : { s3Url: flags.s3Url }),
+    ...(flags.euareUrl === undefined ? {} : { euareUrl: flags.euareUrl }),
+    ...(flags.accessKey === undefined ? {} : { accessKey: flags.accessKey }),
+    ...(flags.secretKey === undefined ? {} : { secretKey: flags.secretKey }),
+    ...(flags.clcDb === undefined ? {} : { controllerDbUrl: flags.clcDb }),
+  };
+  return mergeSourceInput({
+    fields,
+    env,
+    ...(flags.eucarc === undefined
+      ? {}
+      : { eucarc: { text: eucarcText ?? '', name: flags.eucarc } }),
+    ...(credentialsZip === undefined ? {} : { credentialsZip }),
+    ...(cloudPkPem === undefined ? {} : { cloudPkPem }),
+    ...(eucalyptusConf === undefined ? {} : { eucalyptusConf }),
+    missingHint:
       'Give --eucarc, or --ec2-url with --access-key and --secret-key (or EC2_URL, EC2_ACCESS_KEY, EC2_SECRET_KEY).',
-    );
-  const input: ConnectInput = { ec2Url, accessKey, secretKey };
-  const s3Url = flags.s3Url ?? rc.s3Url ?? env.S3_URL;
-  if (s3Url !== undefined) input.s3Url = s3Url;
-  const euareUrl = flags.euareUrl ?? rc.euareUrl ?? env.EUARE_URL;
-  if (euareUrl !== undefined) input.euareUrl = euareUrl;
-  if (flags.clcDb !== undefined) input.controllerDbUrl = flags.clcDb;
-  const cloudPkPem = (await readText(flags.cloudPk)) ?? zipCloudPk;
-  if (cloudPkPem !== undefined) input.cloudPkPem = cloudPkPem;
-  const conf = await readText(flags.eucaConf);
-  if (conf !== undefined) input.eucalyptusConf = conf;
-  return input;
+  });
 }

@@ -25,8 +25,12 @@ export {
   PgJobStore,
   StateConflictError,
   StateNotFoundError,
+  type InventoryListing,
   type JobRecord,
+  type PlanListing,
+  type PlanTarget,
   type StoredConnection,
+  type StoredPlan,
 } from './jobs.ts';
 export {
   TRANSFER_QUEUE,

@@ -66,6 +66,49 @@ export interface StoredConnection {
   readonly public: Record<string, unknown>;
 }
 
+/** Where and how a plan's job runs, stored beside the plan. */
+export interface PlanTarget {
+  readonly targetConnectionId?: string;
+  readonly settings?: Record<string, unknown>;
+}
+
+export interface StoredPlan {
+  readonly plan: Plan;
+  readonly confirmedAt: string | null;
+  readonly targetConnectionId: string | null;
+  readonly settings: Record<string, unknown> | null;
+}
+
+export interface PlanListing {
+  readonly id: string;
+  readonly inventoryId: string;
+  readonly createdAt: string;
+  readonly fingerprint: string;
+  readonly confirmedAt: string | null;
+  readonly targetConnectionId: string | null;
+}
+
+/** The arrays of an inventory body that listings count. */
+const INVENTORY_ARRAYS = [
+  'users',
+  'images',
+  'instances',
+  'volumes',
+  'snapshots',
+  'addresses',
+  'securityGroups',
+  'keyPairs',
+] as const;
+
+export interface InventoryListing {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly connectionId: string | null;
+  readonly metadata: Inventory['metadata'];
+  readonly networkMode: string;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
 interface JobRow {
   id: string;
   type: JobType;
@@ -191,6 +234,26 @@ export class PgJobStore {
     };
   }
 
+  /** Connections, newest first (public parts only). */
+  async listConnections(kind?: 'eucalyptus' | 'nova', limit = 50): Promise<StoredConnection[]> {
+    const r = await this.#pool.query<{
+      id: string;
+      kind: 'eucalyptus' | 'nova';
+      created_at: Date;
+      public: Record<string, unknown>;
+    }>(
+      `SELECT id, kind, created_at, public FROM connections
+        WHERE $1::text IS NULL OR kind = $1 ORDER BY created_at DESC LIMIT $2`,
+      [kind ?? null, limit],
+    );
+    return r.rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      createdAt: row.created_at.toISOString(),
+      public: row.public,
+    }));
+  }
+
   /** The sealed input, opened: only for the process that uses it. */
   async openConnection(id: string): Promise<unknown> {
     const r = await this.#pool.query<{ sealed: Buffer }>(
@@ -247,23 +310,111 @@ export class PgJobStore {
     };
   }
 
-  async savePlan(plan: Plan): Promise<void> {
-    const p = PlanSchema.parse(plan);
-    await this.#pool.query(
-      `INSERT INTO plans (id, inventory_id, fingerprint, body) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO NOTHING`,
-      [p.id, p.inventoryId, p.fingerprint, JSON.stringify(p)],
+  /**
+   * Inventories, newest first, with their counts read inside the database: listing must not
+   * fetch and parse every body.
+   */
+  async listInventories(limit = 50, id?: string): Promise<InventoryListing[]> {
+    const r = await this.#pool.query<{
+      id: string;
+      created_at: Date;
+      connection_id: string | null;
+      metadata: Inventory['metadata'];
+      network_mode: string;
+      counts: Record<string, number>;
+    }>(
+      `SELECT id, created_at, connection_id, body->'metadata' AS metadata,
+              body->'network'->>'mode' AS network_mode,
+              jsonb_build_object(${INVENTORY_ARRAYS.map((k) => `'${k}', jsonb_array_length(body->'${k}')`).join(', ')}) AS counts
+         FROM inventories WHERE $2::uuid IS NULL OR id = $2 ORDER BY created_at DESC LIMIT $1`,
+      [limit, id ?? null],
     );
+    return r.rows.map((row) => ({
+      id: row.id,
+      createdAt: row.created_at.toISOString(),
+      connectionId: row.connection_id,
+      metadata: row.metadata,
+      networkMode: row.network_mode,
+      counts: row.counts,
+    }));
   }
 
-  async loadPlan(id: string): Promise<{ plan: Plan; confirmedAt: string | null }> {
-    const r = await this.#pool.query<{ body: unknown; confirmed_at: Date | null }>(
-      'SELECT body, confirmed_at FROM plans WHERE id = $1',
-      [id],
+  async getInventoryListing(id: string): Promise<InventoryListing> {
+    const [row] = await this.listInventories(1, id);
+    if (row === undefined) throw new StateNotFoundError(`No inventory ${id}.`);
+    return row;
+  }
+
+  /**
+   * Store a plan, or replace it while it is unconfirmed (acknowledging warnings changes its
+   * fingerprint but not its id). A confirmed plan is final: a different body is refused.
+   */
+  async savePlan(plan: Plan, options: PlanTarget = {}): Promise<void> {
+    const p = PlanSchema.parse(plan);
+    const r = await this.#pool.query(
+      `INSERT INTO plans (id, inventory_id, fingerprint, body, target_connection_id, settings)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE
+          SET fingerprint = EXCLUDED.fingerprint, body = EXCLUDED.body,
+              target_connection_id = coalesce(EXCLUDED.target_connection_id, plans.target_connection_id),
+              settings = coalesce(EXCLUDED.settings, plans.settings)
+        WHERE plans.confirmed_at IS NULL OR plans.fingerprint = EXCLUDED.fingerprint`,
+      [
+        p.id,
+        p.inventoryId,
+        p.fingerprint,
+        JSON.stringify(p),
+        options.targetConnectionId ?? null,
+        options.settings === undefined ? null : JSON.stringify(options.settings),
+      ],
     );
+    if (r.rowCount !== 1)
+      throw new StateConflictError(
+        'plan-confirmed',
+        `Plan ${p.id} is confirmed and cannot change; make a new plan.`,
+      );
+  }
+
+  async loadPlan(id: string): Promise<StoredPlan> {
+    const r = await this.#pool.query<{
+      body: unknown;
+      confirmed_at: Date | null;
+      target_connection_id: string | null;
+      settings: Record<string, unknown> | null;
+    }>('SELECT body, confirmed_at, target_connection_id, settings FROM plans WHERE id = $1', [id]);
     const row = r.rows[0];
     if (row === undefined) throw new StateNotFoundError(`No plan ${id}.`);
-    return { plan: PlanSchema.parse(row.body), confirmedAt: iso(row.confirmed_at) };
+    return {
+      plan: PlanSchema.parse(row.body),
+      confirmedAt: iso(row.confirmed_at),
+      targetConnectionId: row.target_connection_id,
+      settings: row.settings,
+    };
+  }
+
+  /** Plans, newest first, without their items. */
+  async listPlans(options: { inventoryId?: string; limit?: number } = {}): Promise<PlanListing[]> {
+    const r = await this.#pool.query<{
+      id: string;
+      inventory_id: string;
+      created_at: Date;
+      fingerprint: string;
+      confirmed_at: Date | null;
+      target_connection_id: string | null;
+    }>(
+      `SELECT id, inventory_id, created_at, fingerprint, confirmed_at, target_connection_id
+         FROM plans WHERE $1::uuid IS NULL OR inventory_id = $1
+        ORDER BY created_at DESC LIMIT $2`,
+      [options.inventoryId ?? null, options.limit ?? 50],
+    );
+    return r.rows.map((row) => ({
+      id: row.id,
+      inventoryId: row.inventory_id,
+      createdAt: row.created_at.toISOString(),
+      fingerprint: row.fingerprint,
+      confirmedAt: iso(row.confirmed_at),
+      targetConnectionId: row.target_connection_id,
+    }));
   }
 
   /** Confirm exactly the plan the operator saw: a fingerprint that is not the stored one is refused. */
@@ -302,6 +453,14 @@ export class PgJobStore {
       ],
     );
     return jobOf(r.rows[0] as JobRow);
+  }
+
+  /** A discovery job names the inventory it produced. */
+  async attachInventory(jobId: string, inventoryId: string): Promise<void> {
+    await this.#pool.query('UPDATE jobs SET inventory_id = $2, updated_at = now() WHERE id = $1', [
+      jobId,
+      inventoryId,
+    ]);
   }
 
   async getJob(id: string): Promise<JobRecord> {

@@ -404,7 +404,14 @@ export function findingKey(finding: Pick<Finding, 'ruleId' | 'affectedIds'>): st
   return `${finding.ruleId}:${h}`;
 }
 
-export type PlanErrorCode = 'blocked' | 'unacknowledged' | 'unknown-finding';
+export type PlanErrorCode =
+  | 'blocked'
+  | 'unacknowledged'
+  | 'unknown-finding'
+  | 'stale-confirmation'
+  | 'no-images-path'
+  | 'no-target'
+  | 'no-source';
 
 export class PlanError extends Error {
   override readonly name: string = 'PlanError';

@@ -11,4 +11,4 @@ export { buildReport } from './build-report.ts';
 export type { BuildReportInput, StepLike } from './build-report.ts';
 export { JobBusyError, runMigration } from './runner.ts';
 export type { EngineDeps, RunMigrationOptions, RunOutcome } from './runner.ts';
-export { OWNER } from './owner.ts';
+export { OWNER, ownerIsGone } from './owner.ts';

@@ -42,9 +42,12 @@ export interface EngineDeps {
 }
 
 export interface RunMigrationOptions extends LoadContextOptions {
-  /** Aborting stops the run: as a pause (resumable) or a cancel, per `onAbort`. */
+  /**
+   * Aborting stops the run: as a pause (resumable), a cancel, or `leave`: this process stops
+   * (a server shutting down) and the job stays `running` for the next process to take over.
+   */
   readonly signal?: AbortSignal;
-  readonly onAbort?: 'pause' | 'cancel';
+  readonly onAbort?: 'pause' | 'cancel' | 'leave';
   readonly heartbeatMs?: number;
   /** How often the images phase looks at the journal. */
   readonly pollMs?: number;
@@ -84,6 +87,12 @@ const ROW_WRITERS: readonly {
   { phase: 'floating-ips', write: (c, o) => writeFloatingIps(c.novaDb, c.input, o) },
   { phase: 'volumes', write: (c, o) => writeVolumes(c.novaDb, c.input, o) },
 ];
+
+function stopRequestOf(options: RunMigrationOptions): StopRequest {
+  return new StopRequest(
+    options.onAbort === 'pause' ? 'paused' : options.onAbort === 'leave' ? 'shutdown' : 'cancelled',
+  );
+}
 
 const findingKey = (f: Finding): string =>
   `${f.ruleId}\u0000${[...f.affectedIds].sort().join(',')}`;
@@ -175,8 +184,7 @@ async function drive(
   /** Stop here if asked to; wait while another process has paused the job. */
   const checkpoint = async (): Promise<void> => {
     for (;;) {
-      if (options.signal?.aborted === true)
-        throw new StopRequest(options.onAbort === 'pause' ? 'paused' : 'cancelled');
+      if (options.signal?.aborted === true) throw stopRequestOf(options);
       const { status } = await store.getJob(jobId);
       if (status === 'running') return;
       if (status === 'cancelling' || status === 'cancelled') throw new StopRequest('cancelled');
@@ -422,8 +430,10 @@ async function drive(
     // A writer or read interrupted by our own signal is a stop, not a failure.
     const e =
       !(caught instanceof StopRequest) && options.signal?.aborted === true
-        ? new StopRequest(options.onAbort === 'pause' ? 'paused' : 'cancelled')
+        ? stopRequestOf(options)
         : caught;
+    if (e instanceof StopRequest && e.why === 'shutdown')
+      return { jobId, status: 'running', failedItems };
     if (e instanceof StopRequest) {
       if (e.why === 'paused') {
         await store.transition(jobId, ['running'], 'paused', { reason: 'paused by the operator' });

@@ -23,6 +23,8 @@ export type MigrationSpec = z.infer<typeof MigrationSpecSchema>;
 /** The Nova side of a job, sealed in the state database as one connection. */
 export const NovaConnectionSchema = z.strictObject({
   databaseUrl: z.string().min(1),
+  /** Given with connections made in the wizard; the job's spec says where its copies go. */
+  imagesPath: z.string().min(1).optional(),
 });
 export type NovaConnection = z.infer<typeof NovaConnectionSchema>;
 

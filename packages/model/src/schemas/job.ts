@@ -228,6 +228,15 @@ export const FindingEventSchema = z.strictObject({
   finding: FindingSchema,
 });
 
+/** What a discovery job has read so far, per kind of resource (users, images, manifests, ...). */
+export const DiscoveryProgressEventSchema = z.strictObject({
+  ...eventBase,
+  type: z.literal('discovery-progress'),
+  resource: textSchema(64, 1),
+  done: CountSchema,
+  total: CountSchema,
+});
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export const LogEventSchema = z.strictObject({
@@ -248,6 +257,7 @@ export const JobEventSchema = z.discriminatedUnion('type', [
   BytesProgressEventSchema,
   TransferStalledEventSchema,
   FindingEventSchema,
+  DiscoveryProgressEventSchema,
   LogEventSchema,
 ]);
 export type JobEvent = z.infer<typeof JobEventSchema>;

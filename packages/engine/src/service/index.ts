@@ -1,0 +1,40 @@
+export {
+  initialiseTarget,
+  novaPublic,
+  openSourceConnection,
+  openTargetConnection,
+  saveSourceConnection,
+  saveTargetConnection,
+  sourcePublic,
+  testSourceConnection,
+  testTargetConnection,
+  type ConnectionStore,
+  type NovaTargetInput,
+  type SourceTestResult,
+  type TargetTestResult,
+} from './connections.ts';
+export { runDiscoveryJob, type DiscoveryOutcome, type DiscoveryStore } from './discovery.ts';
+export {
+  PlanSettingsSchema,
+  acknowledgeStored,
+  createJobFromPlan,
+  planStored,
+  replanStored,
+  type MappingChoices,
+  type PlanRequest,
+  type PlanSettings,
+  type PlanStore,
+} from './plans.ts';
+export {
+  INVENTORY_SORTS,
+  InventoryBrowser,
+  PLAN_SORTS,
+  pagePlanItems,
+  planCounts,
+  type InventoryOverview,
+  type InventoryRow,
+  type InventorySort,
+  type Page,
+  type PageQuery,
+  type PlanSort,
+} from './browse.ts';
