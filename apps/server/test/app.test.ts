@@ -38,6 +38,7 @@ describe('the server on an external state database', async () => {
       '0001_jobs',
       '0002_migrations',
       '0003_operator',
+      '0004_api',
     ]);
     expect(runtime.stateDb.displayUrl).not.toContain(new URL(db.url).password);
   });
@@ -54,7 +55,7 @@ describe('the server on an external state database', async () => {
     expect(res.json()).toMatchObject({
       stateDatabase: {
         kind: 'external',
-        migrations: ['0001_jobs', '0002_migrations', '0003_operator'],
+        migrations: ['0001_jobs', '0002_migrations', '0003_operator', '0004_api'],
       },
       eucalyptus: null,
       demo: { nova: null, eucalyptus: null },
@@ -157,7 +158,7 @@ describe('the server on embedded defaults', () => {
       expect(res.json()).toMatchObject({
         stateDatabase: {
           kind: 'embedded',
-          migrations: ['0001_jobs', '0002_migrations', '0003_operator'],
+          migrations: ['0001_jobs', '0002_migrations', '0003_operator', '0004_api'],
         },
         demo: {
           nova: { database: 'nova_demo', tables: 0 },

@@ -19,6 +19,7 @@ describe('configuration', () => {
       eucalyptus: undefined,
       operatorPassword: undefined,
       trustProxy: false,
+      transferConcurrency: 4,
     });
   });
 

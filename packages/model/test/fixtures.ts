@@ -385,6 +385,7 @@ export function sampleEvents(): JobEvent[] {
     },
     { ...base, seq: 8, type: 'finding', finding: secretMissing },
     { ...base, seq: 9, type: 'log', level: 'info', message: 'images done' },
+    { ...base, seq: 9, type: 'discovery-progress', resource: 'manifests', done: 2, total: 5 },
     {
       ...base,
       seq: 10,
