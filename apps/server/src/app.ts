@@ -1,13 +1,15 @@
 import fastifyHelmet from '@fastify/helmet';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type onRouteHookHandler } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions } from './logger.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerDocs } from './plugins/docs.ts';
 import { registerWeb } from './plugins/web.ts';
 import { registerProgress, type ProgressOptions } from './progress/plugin.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Runtime } from './runtime.ts';
@@ -19,7 +21,7 @@ declare module 'fastify' {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'trustProxy'>>;
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken'>>;
   runtime: Runtime;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webRoot?: string;
@@ -27,6 +29,8 @@ export interface BuildAppOptions {
   logStream?: { write(line: string): void };
   /** Live job progress over socket.io; absent: not served. */
   progress?: Omit<ProgressOptions, 'state'>;
+  /** Told of every route as it is added (the route-guard test checks them all). */
+  onRoute?: onRouteHookHandler;
 }
 
 /** The whole HTTP application, without listening: tests drive it with `inject`. */
@@ -38,6 +42,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: 1024 * 1024,
     trustProxy: options.config.trustProxy ?? false,
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('runtime', options.runtime);
@@ -72,6 +77,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const spaFallback = await registerWeb(app, options.webRoot);
   installErrorHandler(app, { spaFallback });
 
+  // Before every route, so the OpenAPI document sees them all.
+  await registerDocs(app);
+  await app.register(metricsRoutes, { token: options.config.metricsToken });
   await app.register(healthRoutes);
   await app.register(sessionRoutes);
   await app.register(statusRoutes);
