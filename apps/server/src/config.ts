@@ -90,6 +90,8 @@ export const ConfigSchema = z.object({
       .string()
       .trim()
       .min(16, 'must have at least 16 characters (e.g. "openssl rand -hex 32")')
+      // It travels as `Authorization: Bearer <token>`, which has no room for spaces.
+      .regex(/^\S+$/, 'must not contain spaces')
       .max(1024, 'must have at most 1024 characters')
       .optional(),
   ),

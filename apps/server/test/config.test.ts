@@ -103,6 +103,9 @@ describe('configuration', () => {
     const attempt = () => loadConfig({ EUCA2NOVA_METRICS_TOKEN: 'tiny-token' });
     expect(attempt).toThrow(/EUCA2NOVA_METRICS_TOKEN must have at least 16 characters/);
     expect(attempt).not.toThrow(/tiny-token/);
+    expect(() => loadConfig({ EUCA2NOVA_METRICS_TOKEN: 'a token with spaces in it' })).toThrow(
+      /EUCA2NOVA_METRICS_TOKEN must not contain spaces \(got \(hidden\)\)/,
+    );
   });
 
   it('documents exactly the variables it reads in .env.example', () => {

@@ -219,7 +219,7 @@ describe('the Prometheus metrics', () => {
     );
 
     // The default process metrics come along.
-    expect(m.get('euca2nova_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(0);
 
     // A second scrape says the same, not twice as much.
     const again = samples((await scrape({ cookie })).body);

@@ -24,7 +24,8 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 export const metricsRoutes: FastifyPluginAsync<MetricsOptions> = async (app, options) => {
   // Its own registry per app, not prom-client's global one: tests build several apps per process.
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'euca2nova_' });
+  // Unprefixed, under the names dashboards for Node.js processes expect (process_cpu_seconds_total).
+  collectDefaultMetrics({ register: registry });
   const jobs = new Gauge({
     name: 'euca2nova_jobs',
     help: 'Jobs in the state database by type and status.',
