@@ -116,14 +116,14 @@ export interface Config {
   novaDbUrl: string | undefined;
   /** The Eucalyptus named by the EUCARC file, when one is configured. */
   eucalyptus: (Eucarc & { eucarc: string }) | undefined;
-  /** Replaces the operator password at start; absent, the operator sets it in the browser. */
-  operatorPassword: string | undefined;
-  /** Believe X-Forwarded-For/-Proto from the reverse proxy in front (for the Secure cookie). */
-  trustProxy: boolean;
   /** Base64 key that seals credentials in the state database; absent: `dataDir/state.key`. */
   secretKey: string | undefined;
   /** Bearer token a Prometheus scraper may present at /metrics instead of a session. */
   metricsToken: string | undefined;
+  /** Replaces the operator password at start; absent, the operator sets it in the browser. */
+  operatorPassword: string | undefined;
+  /** Believe X-Forwarded-For/-Proto from the reverse proxy in front (for the Secure cookie). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -208,9 +208,9 @@ export function loadConfig(
     demo: c.EUCA2NOVA_DEMO,
     novaDbUrl: c.NOVA_DB_URL,
     eucalyptus: c.EUCARC === undefined ? undefined : readEucarc(resolve(cwd, c.EUCARC)),
-    operatorPassword: c.EUCA2NOVA_OPERATOR_PASSWORD,
-    trustProxy: c.EUCA2NOVA_TRUST_PROXY,
     secretKey: c.EUCA2NOVA_SECRET_KEY,
     metricsToken: c.EUCA2NOVA_METRICS_TOKEN,
+    operatorPassword: c.EUCA2NOVA_OPERATOR_PASSWORD,
+    trustProxy: c.EUCA2NOVA_TRUST_PROXY,
   };
 }

@@ -17,10 +17,10 @@ describe('configuration', () => {
       demo: 'auto',
       novaDbUrl: undefined,
       eucalyptus: undefined,
-      operatorPassword: undefined,
-      trustProxy: false,
       secretKey: undefined,
       metricsToken: undefined,
+      operatorPassword: undefined,
+      trustProxy: false,
     });
   });
 
