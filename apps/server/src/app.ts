@@ -1,10 +1,12 @@
 import fastifyHelmet from '@fastify/helmet';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type onRouteHookHandler } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions } from './logger.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerDocs } from './plugins/docs.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { registerWeb } from './plugins/web.ts';
 import { registerProgress, type ProgressOptions } from './progress/plugin.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -23,7 +25,7 @@ declare module 'fastify' {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'trustProxy'>>;
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken'>>;
   runtime: Runtime;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webRoot?: string;
@@ -31,6 +33,8 @@ export interface BuildAppOptions {
   logStream?: { write(line: string): void };
   /** Live job progress over socket.io; absent: not served. */
   progress?: Omit<ProgressOptions, 'state'>;
+  /** Told of every route as it is added (the route-guard test checks them all). */
+  onRoute?: onRouteHookHandler;
 }
 
 /** The whole HTTP application, without listening: tests drive it with `inject`. */
@@ -42,6 +46,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: 1024 * 1024,
     trustProxy: options.config.trustProxy ?? false,
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('runtime', options.runtime);
@@ -76,6 +81,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const spaFallback = await registerWeb(app, options.webRoot);
   installErrorHandler(app, { spaFallback });
 
+  // Before every route, so the OpenAPI document sees them all.
+  await registerDocs(app);
+  await app.register(metricsRoutes, { token: options.config.metricsToken });
   await app.register(healthRoutes);
   await app.register(sessionRoutes);
   await app.register(statusRoutes);

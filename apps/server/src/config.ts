@@ -23,6 +23,10 @@ const postgresUrl = z
 
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
+// Buffer.from(..., 'base64') skips what it cannot read, so a typo would silently become a
+// different key: only well-formed base64 is accepted.
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
 /**
  * Every environment variable euca2nova reads, with its default. `.env.example` documents the same
  * list for operators; a test keeps the two in step.
@@ -77,6 +81,29 @@ export const ConfigSchema = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  EUCA2NOVA_SECRET_KEY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      // Checked here, not only when the key is loaded, so a wrong key stops the server before it
+      // starts a database; the message must never carry the value (see SECRET_VARIABLES).
+      .refine((v) => BASE64.test(v) && Buffer.from(v, 'base64').length === 32, {
+        error: 'must be the base64 of 32 random bytes (e.g. "openssl rand -base64 32")',
+      })
+      .optional(),
+  ),
+  EUCA2NOVA_METRICS_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .min(16, 'must have at least 16 characters (e.g. "openssl rand -hex 32")')
+      // It travels as `Authorization: Bearer <token>`, which has no room for spaces.
+      .regex(/^\S+$/, 'must not contain spaces')
+      .max(1024, 'must have at most 1024 characters')
+      .optional(),
+  ),
 });
 
 type RawConfig = z.infer<typeof ConfigSchema>;
@@ -98,6 +125,10 @@ export interface Config {
   novaDbUrl: string | undefined;
   /** The Eucalyptus named by the EUCARC file, when one is configured. */
   eucalyptus: (Eucarc & { eucarc: string }) | undefined;
+  /** Base64 key that seals credentials in the state database; absent: `dataDir/state.key`. */
+  secretKey: string | undefined;
+  /** Bearer token a Prometheus scraper may present at /metrics instead of a session. */
+  metricsToken: string | undefined;
   /** Replaces the operator password at start; absent, the operator sets it in the browser. */
   operatorPassword: string | undefined;
   /** Believe X-Forwarded-For/-Proto from the reverse proxy in front (for the Secure cookie). */
@@ -122,7 +153,13 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values must never be echoed back, even in an error about them. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NOVA_DB_URL', 'EUCA2NOVA_OPERATOR_PASSWORD']);
+const SECRET_VARIABLES = new Set([
+  'DATABASE_URL',
+  'NOVA_DB_URL',
+  'EUCA2NOVA_OPERATOR_PASSWORD',
+  'EUCA2NOVA_SECRET_KEY',
+  'EUCA2NOVA_METRICS_TOKEN',
+]);
 
 function readEucarc(path: string): Eucarc & { eucarc: string } {
   let text: string;
@@ -182,6 +219,8 @@ export function loadConfig(
     demo: c.EUCA2NOVA_DEMO,
     novaDbUrl: c.NOVA_DB_URL,
     eucalyptus: c.EUCARC === undefined ? undefined : readEucarc(resolve(cwd, c.EUCARC)),
+    secretKey: c.EUCA2NOVA_SECRET_KEY,
+    metricsToken: c.EUCA2NOVA_METRICS_TOKEN,
     operatorPassword: c.EUCA2NOVA_OPERATOR_PASSWORD,
     trustProxy: c.EUCA2NOVA_TRUST_PROXY,
     transferConcurrency: c.EUCA2NOVA_TRANSFER_CONCURRENCY,

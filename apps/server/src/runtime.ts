@@ -49,6 +49,7 @@ export async function startRuntime(config: Config, log: Log): Promise<Runtime> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     embeddedPort: config.embeddedPgPort,
+    secretKey: config.secretKey,
     log,
   });
   try {

@@ -17,6 +17,8 @@ describe('configuration', () => {
       demo: 'auto',
       novaDbUrl: undefined,
       eucalyptus: undefined,
+      secretKey: undefined,
+      metricsToken: undefined,
       operatorPassword: undefined,
       trustProxy: false,
       transferConcurrency: 4,
@@ -77,6 +79,34 @@ describe('configuration', () => {
       'DATABASE_URL must be a postgres:// or postgresql:// URL (got (hidden))',
     );
     expect(attempt).not.toThrow(/hunter2/);
+  });
+
+  it('takes a secret key of 32 bytes in base64 and refuses another without echoing it', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ EUCA2NOVA_SECRET_KEY: key }).secretKey).toBe(key);
+    for (const wrong of [
+      Buffer.alloc(16, 7).toString('base64'),
+      Buffer.alloc(33, 7).toString('base64'),
+      `${key.slice(0, -4)}!!!!`,
+    ]) {
+      const attempt = () => loadConfig({ EUCA2NOVA_SECRET_KEY: wrong });
+      expect(attempt).toThrow(
+        'EUCA2NOVA_SECRET_KEY must be the base64 of 32 random bytes (e.g. "openssl rand -base64 32") (got (hidden))',
+      );
+      expect(attempt).not.toThrow(wrong.slice(0, 8));
+    }
+  });
+
+  it('takes a metrics token of at least 16 characters and never echoes a short one', () => {
+    expect(loadConfig({ EUCA2NOVA_METRICS_TOKEN: 'a-scraper-token-1' }).metricsToken).toBe(
+      'a-scraper-token-1',
+    );
+    const attempt = () => loadConfig({ EUCA2NOVA_METRICS_TOKEN: 'tiny-token' });
+    expect(attempt).toThrow(/EUCA2NOVA_METRICS_TOKEN must have at least 16 characters/);
+    expect(attempt).not.toThrow(/tiny-token/);
+    expect(() => loadConfig({ EUCA2NOVA_METRICS_TOKEN: 'a token with spaces in it' })).toThrow(
+      /EUCA2NOVA_METRICS_TOKEN must not contain spaces \(got \(hidden\)\)/,
+    );
   });
 
   it('documents exactly the variables it reads in .env.example', () => {

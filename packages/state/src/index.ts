@@ -45,3 +45,4 @@ export {
   type OpenState,
   type OpenStateOptions,
 } from './open.ts';
+export { STEP_STATUSES, readStateMetrics, type StateMetrics } from './metrics.ts';

@@ -21,7 +21,7 @@ export const SESSION_MAX_AGE_MS = 8 * 60 * 60 * 1000;
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** Routes a caller without a session may use: the first page must learn whether to sign in. */
-const PUBLIC_ROUTES = new Set([
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'GET /healthz',
   'GET /api/session',
   'POST /api/session/login',
