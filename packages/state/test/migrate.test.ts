@@ -24,7 +24,12 @@ describe('state database migrations', () => {
     expect(await tables(db.url)).toEqual([]);
 
     const applied = await migrateStateDatabase(db.url);
-    expect(applied.map((m) => m.name)).toEqual(['0001_jobs', '0002_migrations', '0003_operator', '0004_api']);
+    expect(applied.map((m) => m.name)).toEqual([
+      '0001_jobs',
+      '0002_migrations',
+      '0003_operator',
+      '0004_api',
+    ]);
     expect(await tables(db.url)).toEqual([
       'connections',
       'cookie_secret',
