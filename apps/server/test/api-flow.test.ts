@@ -23,7 +23,7 @@ import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { startRuntime, type Runtime } from '../src/runtime.ts';
-import { signIn } from './session-helpers.ts';
+import { signIn, until } from './session-helpers.ts';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -35,20 +35,6 @@ function secretsOf(sim: RunningSimulator): string[] {
     return value;
   });
   return [...found];
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 interface Harness {

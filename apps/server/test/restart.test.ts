@@ -21,6 +21,7 @@ import {
   type ServerToClientEvents,
 } from '@euca2nova/model';
 import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
+import { until } from './session-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const PASSWORD = 'restart test operator password';
@@ -61,16 +62,6 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     await sleep(100);
   }
   return { child, url: `http://127.0.0.1:${String(port)}`, output: () => out };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 120_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 describe('a server killed in the middle of a migration', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 /** The `name=value` pair of the session cookie a response set, ready for a Cookie header. */
@@ -26,4 +27,19 @@ export async function signIn(
   });
   if (res.statusCode !== 200) throw new Error(`sign-in answered ${String(res.statusCode)}`);
   return { cookie: sessionCookie(res), csrfToken: res.json<{ csrfToken: string }>().csrfToken };
+}
+
+/** Poll `probe` until it answers something other than undefined; fail after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
 }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { PlanError, acknowledgeFindings, assertRunnable } from '../plan/index.ts';
 import type { JobSnapshot } from '../run/ports.ts';
 import { MigrationSpecSchema, type MigrationSpec } from '../run/spec.ts';
-import { defaultMappings, planMigration } from '../session.ts';
+import { defaultMappings, planMigration, type JobSetupStore } from '../session.ts';
 import { openTargetConnection } from './connections.ts';
 
 /** The run settings stored with a plan: where its job copies images and which hosts it names. */
@@ -38,14 +38,7 @@ export interface PlanStore {
     settings: Record<string, unknown> | null;
   }>;
   confirmPlan(id: string, fingerprint: string): Promise<void>;
-  createJob(input: {
-    type: 'migrate';
-    spec: Record<string, unknown>;
-    planId: string;
-    inventoryId: string;
-    sourceConnectionId: string;
-    targetConnectionId: string;
-  }): Promise<JobSnapshot>;
+  createJob: JobSetupStore['createJob'];
 }
 
 /** The operator's mapping choices; anything left out takes `defaultMappings`. */
