@@ -154,14 +154,17 @@ async function startNotifyClock(
  * For each seq, when it became visible: the time of the first notification whose batch reaches it
  * (one writer at a time holds the job's row lock, so batches commit in seq order).
  */
-function commitTimes(clock: string, jobId: string): (seq: number) => number {
+function commitTimes(
+  clock: string,
+  jobId: string,
+): { of: (seq: number) => number; marks: readonly (readonly [number, number])[] } {
   const marks: [number, number][] = [];
   for (const line of clock.split('\n')) {
     const m = /^(.+):(\d+) (\d+)$/.exec(line);
     if (m?.[1] === jobId) marks.push([Number(m[2]), Number(m[3])]);
   }
   marks.sort((a, b) => a[0] - b[0]);
-  return (seq) => {
+  const of = (seq: number): number => {
     let lo = 0;
     let hi = marks.length;
     while (lo < hi) {
@@ -171,6 +174,19 @@ function commitTimes(clock: string, jobId: string): (seq: number) => number {
     }
     return marks[lo]?.[1] ?? Number.NaN;
   };
+  return { of, marks };
+}
+
+/** Index of the last element of an increasing array that is ≤ `x`, or -1. */
+function lastAtMost(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] ?? 0) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 function startSim(dir: string): Promise<SimProcess> {
@@ -375,6 +391,7 @@ async function main(): Promise<void> {
     process.stderr.write(`migrating, with ${String(CLIENTS)} clients following…\n`);
     const cpu0 = await cpuSeconds(serverPid);
     const t0 = performance.now();
+    const wallT0 = Date.now();
     const ownCpu0 = process.cpuUsage();
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
@@ -488,7 +505,8 @@ async function main(): Promise<void> {
     const serverRss = await peakRssMiB(serverPid);
     const ownCpu = process.cpuUsage(ownCpu0);
     loopDelay.disable();
-    const commitOf = commitTimes(await notifyClock.stop(), jobId);
+    const commits = commitTimes(await notifyClock.stop(), jobId);
+    const commitOf = commits.of;
     sampling.abort();
     await sampler;
     for (const f of followers) f.client.disconnect();
@@ -548,6 +566,27 @@ async function main(): Promise<void> {
       const d = byClass.get(c) ?? { total: [], delivery: [] };
       return `  ${c.padEnd(15)} ${String(d.total.length).padStart(8)} deliveries; event.at → client ${dist(sortNum(d.total))}; commit → client ${dist(sortNum(d.delivery))}`;
     });
+    // The largest commits: how long the last client waited for the end of each.
+    const burstLines = commits.marks
+      .map(([last, time], i) => ({ first: (commits.marks[i - 1]?.[0] ?? 0) + 1, last, time }))
+      .sort((x, y) => y.last - y.first - (x.last - x.first))
+      .slice(0, 5)
+      .sort((x, y) => x.last - y.last)
+      .map((b) => {
+        const waits = followers
+          .map((f) => {
+            const i = lastAtMost(f.seqs, b.last);
+            return i >= 0 && (f.seqs[i] ?? 0) >= b.first ? (f.received[i] ?? 0) - b.time : NaN;
+          })
+          .filter((w) => !Number.isNaN(w));
+        const kinds = new Map<string, number>();
+        const f0 = followers[0];
+        if (f0 !== undefined)
+          for (let i = lastAtMost(f0.seqs, b.first - 1) + 1; i <= lastAtMost(f0.seqs, b.last); i++)
+            kinds.set(f0.types[i] ?? '', (kinds.get(f0.types[i] ?? '') ?? 0) + 1);
+        const what = [...kinds].map(([t, n]) => `${String(n)} ${t}`).join(', ');
+        return `  seq ${String(b.first)}..${String(b.last)} (${what}), committed at +${((b.time - wallT0) / 1000).toFixed(1)} s: its end reached the first client after ${Math.min(...waits).toFixed(0)} ms, the last after ${Math.max(...waits).toFixed(0)} ms`;
+      });
     const loop = (n: number): string => `${(n / 1e6).toFixed(0)} ms`;
     const audits = followers.map(audit);
     const itemProblems: string[] = [];
@@ -583,6 +622,8 @@ async function main(): Promise<void> {
       `  event.at → commit  ${dist(visible)}   (the writer's transaction; not the server's doing)`,
       `  commit → client    ${dist(delivery)}   (the server: notify, read, coalesce ≤10/s, socket)${noCommit > 0 ? `; ${String(noCommit)} without a commit time` : ''}`,
       ...classLines,
+      `the ${String(burstLines.length)} largest commits (of ${String(commits.marks.length)}):`,
+      ...burstLines,
       `p99 < ${String(GOAL_P99_MS)} ms, event.at → client: ${p99 < GOAL_P99_MS ? 'PASS' : 'FAIL'}; commit → client: ${p99Delivery < GOAL_P99_MS ? 'PASS' : 'FAIL'}`,
       `item events: ${itemProblems.length === 0 ? `every client got every one (${itemLine})` : `MISSING: ${itemProblems.join('; ')}`}`,
       `order: ${unordered === 0 ? 'every client got increasing seqs' : `${String(unordered)} client(s) got a seq out of order`}; ${behind === 0 ? `all reached seq ${String(lastSeq)}` : `${String(behind)} client(s) never reached seq ${String(lastSeq)}`}`,
