@@ -189,6 +189,64 @@ function lastAtMost(xs: readonly number[], x: number): number {
   return lo - 1;
 }
 
+interface SentinelEvent {
+  seq: number;
+  at: number;
+  received: number;
+  type: string;
+}
+
+/** The sentinel-client.ts process: one more follower, subscribed last, alone in its process. */
+async function startSentinel(
+  url: string,
+  cookie: string,
+  jobId: string,
+): Promise<{
+  child: ChildProcess;
+  stop: () => Promise<{ replayedTo: number; events: SentinelEvent[] }>;
+}> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'sentinel-client.ts'), url, jobId],
+    {
+      cwd: here,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_COOKIE: cookie },
+    },
+  );
+  const chunks: Buffer[] = [];
+  let replayedTo = 0;
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => {
+      reject(new Error(`the sentinel client exited with ${String(code)}`));
+    });
+    child.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
+      const m = /^subscribed (\d+)$/m.exec(Buffer.concat(chunks).toString('utf8'));
+      if (m?.[1] !== undefined) {
+        replayedTo = Number(m[1]);
+        resolve();
+      }
+    });
+  });
+  return {
+    child,
+    stop: async () => {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([gone, sleep(5000)]);
+      const events: SentinelEvent[] = [];
+      for (const line of Buffer.concat(chunks).toString('utf8').split('\n')) {
+        const [seq, at, received, type] = line.split(' ');
+        if (type !== undefined && /^\d+$/.test(seq ?? ''))
+          events.push({ seq: Number(seq), at: Number(at), received: Number(received), type });
+      }
+      return { replayedTo, events };
+    },
+  };
+}
+
 function startSim(dir: string): Promise<SimProcess> {
   return startSimProcess(
     [
@@ -349,11 +407,13 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined;
   let migrate: ChildProcess | undefined;
   let clock: ChildProcess | undefined;
+  let sentinel: ChildProcess | undefined;
   const followers: Follower[] = [];
   const onSignal = (): void => {
     stopGroup(migrate, 'SIGKILL');
     stopGroup(server, 'SIGKILL');
     stopGroup(clock, 'SIGKILL');
+    stopGroup(sentinel, 'SIGKILL');
     sim?.kill('SIGKILL');
     void pgServer.stop().finally(() => process.exit(130));
   };
@@ -467,6 +527,8 @@ async function main(): Promise<void> {
     for (const r of connected) if (r.status === 'fulfilled') followers.push(r.value);
     const refused = connected.filter((r) => r.status === 'rejected');
     const tSubscribed = performance.now();
+    const sentinelClient = await startSentinel(started.url, cookie, jobId);
+    sentinel = sentinelClient.child;
     if (refused.length > 0 && refused[0]?.status === 'rejected')
       process.stderr.write(
         `${String(refused.length)} client(s) failed: ${String(refused[0].reason)}\n`,
@@ -505,6 +567,10 @@ async function main(): Promise<void> {
     const serverRss = await peakRssMiB(serverPid);
     const ownCpu = process.cpuUsage(ownCpu0);
     loopDelay.disable();
+    await sleep(500);
+    const sentinelRun = await sentinelClient.stop();
+    const sentinelLive = sentinelRun.events.filter((e) => e.seq > sentinelRun.replayedTo);
+    const sentinelSeqs = sentinelRun.events.map((e) => e.seq);
     const commits = commitTimes(await notifyClock.stop(), jobId);
     const commitOf = commits.of;
     sampling.abort();
@@ -584,9 +650,19 @@ async function main(): Promise<void> {
         if (f0 !== undefined)
           for (let i = lastAtMost(f0.seqs, b.first - 1) + 1; i <= lastAtMost(f0.seqs, b.last); i++)
             kinds.set(f0.types[i] ?? '', (kinds.get(f0.types[i] ?? '') ?? 0) + 1);
+        const si = lastAtMost(sentinelSeqs, b.last);
+        const sentinelWait =
+          si >= 0 && (sentinelSeqs[si] ?? 0) >= b.first
+            ? `${((sentinelRun.events[si]?.received ?? 0) - b.time).toFixed(0)} ms`
+            : 'never';
         const what = [...kinds].map(([t, n]) => `${String(n)} ${t}`).join(', ');
-        return `  seq ${String(b.first)}..${String(b.last)} (${what}), committed at +${((b.time - wallT0) / 1000).toFixed(1)} s: its end reached the first client after ${Math.min(...waits).toFixed(0)} ms, the last after ${Math.max(...waits).toFixed(0)} ms`;
+        return `  seq ${String(b.first)}..${String(b.last)} (${what}), committed at +${((b.time - wallT0) / 1000).toFixed(1)} s: its end reached the first client after ${Math.min(...waits).toFixed(0)} ms, the last after ${Math.max(...waits).toFixed(0)} ms, the sentinel after ${sentinelWait}`;
       });
+    const sentinelTotal = sortNum(sentinelLive.map((e) => e.received - e.at));
+    const sentinelDelivery = sortNum(
+      sentinelLive.map((e) => e.received - commitOf(e.seq)).filter((x) => !Number.isNaN(x)),
+    );
+    const sentinelMax = sentinelSeqs.at(-1) ?? 0;
     const loop = (n: number): string => `${(n / 1e6).toFixed(0)} ms`;
     const audits = followers.map(audit);
     const itemProblems: string[] = [];
@@ -624,6 +700,9 @@ async function main(): Promise<void> {
       ...classLines,
       `the ${String(burstLines.length)} largest commits (of ${String(commits.marks.length)}):`,
       ...burstLines,
+      `the sentinel (one more client, subscribed last, alone in its process; ${String(sentinelLive.length)} live events${sentinelMax < lastSeq ? `, reached only seq ${String(sentinelMax)}` : ''}):`,
+      `  event.at → client  ${dist(sentinelTotal)}`,
+      `  commit → client    ${dist(sentinelDelivery)}`,
       `p99 < ${String(GOAL_P99_MS)} ms, event.at → client: ${p99 < GOAL_P99_MS ? 'PASS' : 'FAIL'}; commit → client: ${p99Delivery < GOAL_P99_MS ? 'PASS' : 'FAIL'}`,
       `item events: ${itemProblems.length === 0 ? `every client got every one (${itemLine})` : `MISSING: ${itemProblems.join('; ')}`}`,
       `order: ${unordered === 0 ? 'every client got increasing seqs' : `${String(unordered)} client(s) got a seq out of order`}; ${behind === 0 ? `all reached seq ${String(lastSeq)}` : `${String(behind)} client(s) never reached seq ${String(lastSeq)}`}`,
@@ -642,6 +721,7 @@ async function main(): Promise<void> {
     for (const f of followers) f.client.disconnect();
     stopGroup(migrate, 'SIGKILL');
     stopGroup(clock, 'SIGKILL');
+    stopGroup(sentinel, 'SIGKILL');
     if (server !== undefined && server.exitCode === null && server.signalCode === null) {
       const gone = new Promise((resolve) => server?.once('exit', resolve));
       stopGroup(server);
