@@ -415,7 +415,14 @@ async function main(): Promise<void> {
     stopGroup(clock, 'SIGKILL');
     stopGroup(sentinel, 'SIGKILL');
     sim?.kill('SIGKILL');
-    void pgServer.stop().finally(() => process.exit(130));
+    void pgServer
+      .stop()
+      .then(() =>
+        process.env.BENCH_KEEP === undefined
+          ? rm(work, { recursive: true, force: true })
+          : undefined,
+      )
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
