@@ -25,12 +25,13 @@
 // Figures, 2026-11-25, on a 2-core VM shared with other work (load average 5-8 during the runs;
 // the migrate process alone takes 0.7-0.9 core), so every role competes for 2 cores and the
 // figures vary from run to run:
-//   scale:1000, 100 images × 64 MiB, 100 clients, 4 runs (38.4k events, 99% of them item events):
-//     event.at → client p99 5.2 / 6.3 / 8.4 / 9.4 s; commit → client p99 3.6 / 5.0 / 7.4 / 8.6 s;
-//     the sentinel (alone in its process) commit → client p99 3.2 / 4.0 s. Goal p99 < 250 ms: FAIL.
-//     Server CPU 5.5-5.9 s over 82-100 s = 5.5-7% of a core (idle 0-0.6%): 5.3-5.6 s added,
+//   scale:1000, 100 images × 64 MiB, 100 clients, 5 runs (38.4k events, 99% of them item events):
+//     event.at → client p99 5.2 / 6.3 / 8.4 / 9.4 / 9.8 s;
+//     commit → client p99 3.6 / 5.0 / 7.4 / 8.6 / 8.8 s;
+//     the sentinel (alone in its process) commit → client p99 3.2 / 4.0 / 4.3 s. Goal: FAIL.
+//     Server CPU 5.5-5.9 s over 64-100 s = 5.5-8.7% of a core (idle 0-0.6%): 5.3-5.6 s added,
 //     ~1.4 µs per event delivered; peak seconds of 43-138% of a core; peak RSS 375-425 MiB.
-//     Migrate process: 72-76 s CPU (72-94% of a core). Client process (100 sockets): 5.9-7.0 s CPU.
+//     Migrate process: 62-76 s CPU (72-98% of a core). Client process (100 sockets): 5.8-7.0 s CPU.
 //     Every client got every item event in every run.
 //   Same with 10 clients: event.at → client p99 1.7 s, commit → client p99 0.82 s, server 1.3 s CPU.
 //   Same with 1 client: event.at → client p99 0.95 s, event.at → commit p99 0.60 s,
@@ -389,23 +390,28 @@ async function follow(url: string, cookie: string, jobId: string): Promise<Follo
       f.maxSeq = Math.max(f.maxSeq, e.seq);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => {
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => {
+        resolve();
+      });
+      client.once('connect_error', (e) => {
+        reject(new Error(`a client could not connect: ${e.message}`));
+      });
     });
-    client.once('connect_error', (e) => {
-      reject(new Error(`a client could not connect: ${e.message}`));
-    });
-  });
-  const ack = await Promise.race([
-    client.emitWithAck('job:subscribe', { jobId, afterSeq: 0 }),
-    sleep(60_000, undefined, { ref: false }).then((): JobSubscribeAck => {
-      throw new Error('no answer to job:subscribe within 60 s');
-    }),
-  ]);
-  if (!ack.ok) throw new Error(`subscribe refused: ${ack.error} ${ack.message}`);
-  f.replayedTo = ack.replayedTo;
-  return f;
+    const ack = await Promise.race([
+      client.emitWithAck('job:subscribe', { jobId, afterSeq: 0 }),
+      sleep(60_000, undefined, { ref: false }).then((): JobSubscribeAck => {
+        throw new Error('no answer to job:subscribe within 60 s');
+      }),
+    ]);
+    if (!ack.ok) throw new Error(`subscribe refused: ${ack.error} ${ack.message}`);
+    f.replayedTo = ack.replayedTo;
+    return f;
+  } catch (e) {
+    client.disconnect();
+    throw e;
+  }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
