@@ -96,6 +96,11 @@ export class JobEventHub {
     return job.lastSeq;
   }
 
+  /** Every event of the job up to this seq has been handed to its listeners. */
+  position(jobId: string): number | undefined {
+    return this.#jobs.get(jobId)?.readTo;
+  }
+
   unsubscribe(jobId: string, listener: JobEventListener): void {
     const t = this.#jobs.get(jobId);
     if (t === undefined) return;
@@ -171,7 +176,8 @@ export class JobEventHub {
   }
 
   async #drain(jobId: string, t: Tracked): Promise<void> {
-    const pageSize = this.#options.pageSize ?? 500;
+    // A row phase commits thousands of item events at once: read them in few, large pages.
+    const pageSize = this.#options.pageSize ?? 5000;
     for (;;) {
       // Unsubscribed meanwhile (maybe tracked anew under a fresh entry): this entry is done.
       if (this.#stopped || this.#jobs.get(jobId) !== t) return;

@@ -67,8 +67,10 @@ export async function registerProgress(
         },
       );
     });
+    const server = io;
+    const broadcasts = new Broadcasts(server, hub, intervalMs);
     io.on('connection', (socket) => {
-      serveSocket(socket, hub, intervalMs, options.replayPageSize ?? 500, options.state.store);
+      serveSocket(socket, broadcasts, options.replayPageSize ?? 5000, options.state.store);
     });
   });
 
@@ -82,8 +84,7 @@ export async function registerProgress(
 
 function serveSocket(
   socket: ProgressSocket,
-  hub: JobEventHub,
-  intervalMs: number,
+  broadcasts: Broadcasts,
   pageSize: number,
   store: Pick<PgJobStore, 'listEvents'>,
 ): void {
@@ -100,14 +101,11 @@ function serveSocket(
     }
     const { jobId, afterSeq } = parsed.data;
     subscriptions.get(jobId)?.close();
-    const sub = new Subscription(socket, hub, store, jobId, afterSeq, intervalMs, pageSize);
+    const sub = new Subscription(socket, broadcasts, store, jobId, afterSeq, pageSize);
     subscriptions.set(jobId, sub);
     sub.start().then(
       (replayedTo) => {
         if (sub.isClosed()) return;
-        // The room names every follower of a job; events still go socket by socket, since each
-        // client has its own replay seam and its own pace.
-        void socket.join(jobRoom(jobId));
         answer({ ok: true, jobId, replayedTo });
       },
       (e: unknown) => {
@@ -127,7 +125,6 @@ function serveSocket(
     if (!parsed.success) return;
     subscriptions.get(parsed.data.jobId)?.close();
     subscriptions.delete(parsed.data.jobId);
-    void socket.leave(jobRoom(parsed.data.jobId));
   });
 
   socket.on('disconnect', () => {
@@ -136,58 +133,150 @@ function serveSocket(
   });
 }
 
+/** Receives what a job's broadcast emits while its subscriber is still replaying. */
+type Holder = (events: readonly JobEvent[]) => void;
+
 /**
- * One client following one job. Live events are taken first and held while the table is replayed
- * from the client's seq; then the held ones at or below the last replayed seq are dropped, so the
- * client gets no gap and no duplicate at the seam.
+ * One job's live events, paced once for all its followers: the hub's events go through one
+ * coalescer and each batch is emitted to the job's room, so socket.io encodes it once however
+ * many clients follow (encoding per socket cost seconds with 100 clients and 10,000-event
+ * commits). Sockets still replaying are not in the room yet: they are handed each batch instead.
+ */
+class JobBroadcast {
+  readonly holders = new Set<Holder>();
+  #followers = 0;
+  readonly #coalescer: EventCoalescer;
+  readonly #listener = (events: readonly JobEvent[]) => {
+    this.#coalescer.push(events);
+  };
+  readonly ready: Promise<void>;
+
+  constructor(
+    io: ProgressServer,
+    private readonly hub: JobEventHub,
+    readonly jobId: string,
+    intervalMs: number,
+    private readonly onIdle: () => void,
+  ) {
+    this.#coalescer = new EventCoalescer({
+      intervalMs,
+      emit: (events) => {
+        io.to(jobRoom(jobId)).emit('job:events', { jobId, events });
+        for (const hold of this.holders) hold(events);
+      },
+    });
+    this.ready = hub.subscribe(jobId, this.#listener).then(() => undefined);
+    this.ready.catch(() => {
+      this.#close();
+    });
+  }
+
+  /** The seq up to which the hub has read the job's events (and handed them to the coalescer). */
+  position(): number {
+    return this.hub.position(this.jobId) ?? 0;
+  }
+
+  /** Emit what the coalescer holds now, to the room and the holders. */
+  flush(): void {
+    this.#coalescer.flush();
+  }
+
+  follow(): void {
+    this.#followers++;
+  }
+
+  release(): void {
+    this.#followers--;
+    if (this.#followers <= 0) this.#close();
+  }
+
+  #close(): void {
+    this.hub.unsubscribe(this.jobId, this.#listener);
+    this.#coalescer.close();
+    this.onIdle();
+  }
+}
+
+class Broadcasts {
+  readonly #byJob = new Map<string, JobBroadcast>();
+  constructor(
+    private readonly io: ProgressServer,
+    private readonly hub: JobEventHub,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** The job's broadcast, counted as followed until `release()`. */
+  async follow(jobId: string): Promise<JobBroadcast> {
+    let b = this.#byJob.get(jobId);
+    if (b === undefined) {
+      const created = new JobBroadcast(this.io, this.hub, jobId, this.intervalMs, () => {
+        if (this.#byJob.get(jobId) === created) this.#byJob.delete(jobId);
+      });
+      this.#byJob.set(jobId, created);
+      b = created;
+    }
+    b.follow();
+    try {
+      await b.ready;
+    } catch (e) {
+      b.release();
+      throw e;
+    }
+    return b;
+  }
+}
+
+/**
+ * One client following one job: replay from the client's seq up to the hub's position, then join
+ * the job's room. Batches the broadcast emits meanwhile are held and sent after the replay; the
+ * switch (flush, send what is held, join) happens in one synchronous step, so the client gets no
+ * gap and no duplicate at the seam.
  */
 class Subscription {
   #closed = false;
   #delivered: number;
-  #held: JobEvent[] | undefined = [];
-  readonly #coalescer: EventCoalescer;
-  readonly #listener = (events: readonly JobEvent[]) => {
-    if (this.#held !== undefined) this.#held.push(...events);
-    else this.#deliver(events);
+  #broadcast: JobBroadcast | undefined;
+  readonly #held: JobEvent[] = [];
+  readonly #hold: Holder = (events) => {
+    this.#held.push(...events);
   };
 
   constructor(
-    socket: ProgressSocket,
-    private readonly hub: JobEventHub,
+    private readonly socket: ProgressSocket,
+    private readonly broadcasts: Broadcasts,
     private readonly store: Pick<PgJobStore, 'listEvents'>,
     private readonly jobId: string,
     afterSeq: number,
-    intervalMs: number,
     private readonly pageSize: number,
   ) {
     this.#delivered = afterSeq;
-    this.#coalescer = new EventCoalescer({
-      intervalMs,
-      emit: (events) => {
-        socket.emit('job:events', { jobId, events });
-      },
-    });
   }
 
-  /** Resolves to the seq the replay reached, once it has been emitted. */
+  /** Resolves to the seq the replay reached, once the socket follows the room. */
   async start(): Promise<number> {
-    await this.hub.subscribe(this.jobId, this.#listener);
+    const broadcast = await this.broadcasts.follow(this.jobId);
+    this.#broadcast = broadcast;
     if (this.isClosed()) {
-      this.hub.unsubscribe(this.jobId, this.#listener);
+      broadcast.release();
       return this.#delivered;
     }
-    // `liveFrom` was committed before this read began, so reading to the end of the table covers
-    // it; whatever comes after arrives through the listener.
+    broadcast.holders.add(this.#hold);
     for (;;) {
-      const page = await this.store.listEvents(this.jobId, this.#delivered, this.pageSize);
+      const target = broadcast.position();
+      if (this.#delivered >= target) break;
+      const page = (await this.store.listEvents(this.jobId, this.#delivered, this.pageSize)).filter(
+        (e) => e.seq <= target,
+      );
       if (this.isClosed()) return this.#delivered;
-      this.#deliver(page);
-      if (page.length < this.pageSize) break;
+      if (page.length === 0) break;
+      this.#send(page);
     }
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    this.#deliver(held);
-    this.#coalescer.flush();
+    // The switch, in one synchronous step: what the coalescer holds goes out (to the room and to
+    // us), we send what we were handed beyond our replay, and we join the room.
+    broadcast.flush();
+    broadcast.holders.delete(this.#hold);
+    this.#send(this.#held.splice(0));
+    void this.socket.join(jobRoom(this.jobId));
     return this.#delivered;
   }
 
@@ -199,14 +288,17 @@ class Subscription {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.hub.unsubscribe(this.jobId, this.#listener);
-    this.#coalescer.close();
+    void this.socket.leave(jobRoom(this.jobId));
+    if (this.#broadcast !== undefined) {
+      this.#broadcast.holders.delete(this.#hold);
+      this.#broadcast.release();
+    }
   }
 
-  #deliver(events: readonly JobEvent[]): void {
+  #send(events: readonly JobEvent[]): void {
     const fresh = events.filter((e) => e.seq > this.#delivered);
     if (fresh.length === 0) return;
     this.#delivered = fresh[fresh.length - 1]?.seq ?? this.#delivered;
-    this.#coalescer.push(fresh);
+    this.socket.emit('job:events', { jobId: this.jobId, events: fresh });
   }
 }
