@@ -290,6 +290,20 @@ describe('a migration through the API', async () => {
     );
     expect(items.total).toBe(Object.values(plan.counts).reduce((n, c) => n + (c.create ?? 0), 0));
 
+    // The network half: MANAGED maps to VlanManager; every instance has its fixed IP decision.
+    const network = await json<{
+      mode: string;
+      manager: string;
+      networks: unknown[];
+      instances: { total: number; kept: number; rows: { status: string; reason: string }[] };
+      novaConf: string;
+    }>(await h.call({ method: 'GET', url: `/api/plans/${plan.id}/network` }), 200);
+    expect(network).toMatchObject({ mode: 'MANAGED', manager: 'VlanManager' });
+    expect(network.networks.length).toBeGreaterThan(0);
+    expect(network.instances.total).toBeGreaterThan(0);
+    expect(network.instances.rows.every((r) => r.reason.length > 0)).toBe(true);
+    expect(network.novaConf).toContain('--network_manager=nova.network.manager.VlanManager');
+
     // A confirmation that names another fingerprint is refused, and nothing starts.
     const stale = await h.call({
       method: 'POST',

@@ -289,6 +289,8 @@ export {
   InventoryOverviewSchema,
   JobEventsPageSchema,
   MappingChoicesSchema,
+  NetworkQuerySchema,
+  NetworkViewSchema,
   NovaConnectionRequestSchema,
   PlanItemsPageSchema,
   PlanItemsQuerySchema,
@@ -305,6 +307,7 @@ export {
 export type {
   ApiJob,
   Connection,
+  NetworkView,
   ConnectionTest,
   NovaConnectionRequest,
   PlanSummary,

@@ -4,6 +4,7 @@ import {
   acknowledgeStored,
   blockingFindings,
   findingKey,
+  networkView,
   pagePlanItems,
   planCounts,
   planStored,
@@ -15,6 +16,8 @@ import {
 import {
   AcknowledgeRequestSchema,
   IdParamsSchema,
+  NetworkQuerySchema,
+  NetworkViewSchema,
   PlanItemsPageSchema,
   PlanItemsQuerySchema,
   PlanListingSchema,
@@ -114,6 +117,24 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(defined(query) as PageQuery<PlanSort>),
         ...(pulledIn === undefined ? {} : { pulledIn: pulledIn === 'true' }),
       });
+    },
+  );
+
+  app.get(
+    '/api/plans/:id/network',
+    {
+      schema: {
+        summary:
+          "The plan's network: mode and manager, networks, each instance's fixed IP, nova.conf",
+        params: IdParamsSchema,
+        querystring: NetworkQuerySchema,
+        response: { 200: NetworkViewSchema },
+      },
+    },
+    async (request) => {
+      const { plan } = await store.loadPlan(request.params.id);
+      const inventory = await store.loadInventory(plan.inventoryId);
+      return networkView(inventory, plan, defined(request.query));
     },
   );
 

@@ -38,3 +38,4 @@ export {
   type PageQuery,
   type PlanSort,
 } from './browse.ts';
+export { networkView, type NetworkView } from './network.ts';

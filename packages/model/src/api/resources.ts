@@ -311,3 +311,55 @@ export const ApiErrorSchema = z.object({
 });
 
 export const IdParamsSchema = z.object({ id: UuidSchema });
+
+export const NetworkQuerySchema = z.object({
+  status: z.enum(['kept', 'changed', 'external', 'none']).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** The Network step: the mapping, the networks to create, each instance's fixed IP decision. */
+export const NetworkViewSchema = z.object({
+  mode: z.string(),
+  modeSource: z.string(),
+  manager: z.string(),
+  recommendedManager: z.string(),
+  networks: z.array(
+    z.object({
+      index: z.number(),
+      cidr: z.string(),
+      netmask: z.string(),
+      gateway: z.string(),
+      broadcast: z.string(),
+      bridge: z.string(),
+      dhcpStart: z.string(),
+      vlan: z.number().nullable(),
+      vpnPrivateAddress: z.string().nullable(),
+      vpnPublicPort: z.number().nullable(),
+      projectId: z.string().nullable(),
+      reservedBottom: z.number(),
+      size: z.number(),
+    }),
+  ),
+  instances: z.object({
+    total: z.number(),
+    kept: z.number(),
+    changed: z.number(),
+    other: z.number(),
+    rows: z.array(
+      z.object({
+        instanceId: z.string(),
+        projectId: z.string().optional(),
+        sourceIp: z.string().optional(),
+        novaIp: z.string().optional(),
+        status: z.enum(['kept', 'changed', 'external', 'none']),
+        reason: z.string(),
+      }),
+    ),
+  }),
+  floatingIps: z.number(),
+  /** The nova.conf network flags, ready to paste. */
+  novaConf: z.string(),
+  explanation: z.array(z.string()),
+});
+export type NetworkView = z.infer<typeof NetworkViewSchema>;
