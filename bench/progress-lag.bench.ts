@@ -46,6 +46,17 @@
 // in one process then decode 100 copies (its event loop stalled up to 4-6 s), which is why their
 // figures are worse than the sentinel's. Between those bursts the bytes-progress stream of the
 // image copies reaches the clients in p50 10-54 ms from commit.
+//
+// After the server emits each job's batches to the job's room (socket.io encodes a batch once for
+// every follower) and the hub reads 5,000 events a query, 2 runs at the default size, on the same
+// VM while two other builds ran (load average 4-6):
+//   the sentinel, commit → client p99 853 / 395 ms (was 3.2-4.3 s), event.at → client p99 2.1 /
+//     2.0 s (the writer's 10,000-event transactions take 0.9-1.2 s from `at` to commit);
+//   the 100 clients in this process: commit → client p99 9.2 / 10.8 s, because this one process
+//     decodes 100 copies of each 10,000-event batch (its event loop stalled 4.4-5.6 s); a browser
+//     decodes its own copy. Goal p99 < 250 ms: FAIL either way.
+//   Server CPU 24.7 / 32.2 s over 85 / 67 s, against an idle baseline of 1.4-8.2% of a core on the
+//     busy VM: not comparable with the figures above, which were taken with the machine less loaded.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
