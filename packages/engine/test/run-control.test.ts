@@ -228,3 +228,51 @@ describe('the run under faults and operator control', () => {
     }
   }, 120_000);
 });
+
+describe('a phase larger than one journal transaction', () => {
+  it('records its items in chunks; a failure between chunks is resumed with each item announced once', async () => {
+    // scale:60 has 600 instances: more than one 500-item chunk of the journal.
+    const { cloud, target, state } = await parts({ scenario: 'scale:60' });
+    const instances = cloud.inventory.instances.length;
+    expect(instances).toBeGreaterThan(500);
+    const { jobId } = await preparedJob(state, cloud, target);
+    const w = await workers(state, 2);
+    // The store refuses the second chunk of the instances phase once, as a database gone away
+    // between two transactions would.
+    let instanceChunks = 0;
+    const store = new Proxy(state.store, {
+      get(t, p, r): unknown {
+        if (p === 'recordSteps')
+          return async (id: string, writes: readonly { phase: string; item: string }[]) => {
+            if (writes.some((x) => x.phase === 'instances' && x.item !== '')) {
+              instanceChunks += 1;
+              if (instanceChunks === 2) throw new Error('connection terminated unexpectedly');
+            }
+            return t.recordSteps(id, writes as Parameters<typeof t.recordSteps>[1]);
+          };
+        const v: unknown = Reflect.get(t, p, r);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    try {
+      const first = await runMigration({ store, queue: state.queue }, jobId, { pollMs: 100 });
+      expect(first.status).toBe('failed');
+      const recorded = (await state.store.steps(jobId, 'instances')).filter((s) => s.item !== '');
+      // The first chunk stands, the rest is not there, and the phase is not done.
+      expect(recorded).toHaveLength(500);
+      expect((await state.store.steps(jobId, 'instances')).some((s) => s.item === '')).toBe(false);
+
+      const again = await runMigration({ store, queue: state.queue }, jobId, { pollMs: 100 });
+      expect(again.status).toBe('succeeded');
+      expect(again.verification?.result).toBe('matching');
+      const done = (await state.store.listEvents(jobId, 0, 10_000_000)).filter(
+        (e) => e.type === 'item-done' && e.kind === 'instance',
+      );
+      const ids = done.map((e) => (e.type === 'item-done' ? e.sourceId : ''));
+      expect(ids).toHaveLength(instances);
+      expect(new Set(ids).size).toBe(instances);
+    } finally {
+      w.stop();
+    }
+  }, 240_000);
+});

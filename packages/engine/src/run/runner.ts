@@ -88,6 +88,23 @@ const ROW_WRITERS: readonly {
   { phase: 'volumes', write: (c, o) => writeVolumes(c.novaDb, c.input, o) },
 ];
 
+/**
+ * Items journaled per transaction. A phase of 10,000 instances recorded at once held its events
+ * back for a second or more and sent them to every progress client as one burst; in chunks they
+ * flow. Safe to split: a step already done is never recorded or announced again, and the phase's
+ * own step comes last, so a crash between chunks replays the phase and records only the rest.
+ */
+const JOURNAL_CHUNK = 500;
+
+async function recordInChunks(
+  store: JobStore,
+  jobId: string,
+  writes: readonly StepWrite[],
+): Promise<void> {
+  for (let i = 0; i < writes.length; i += JOURNAL_CHUNK)
+    await store.recordSteps(jobId, writes.slice(i, i + JOURNAL_CHUNK));
+}
+
 function stopRequestOf(options: RunMigrationOptions): StopRequest {
   return new StopRequest(
     options.onAbort === 'pause' ? 'paused' : options.onAbort === 'leave' ? 'shutdown' : 'cancelled',
@@ -260,7 +277,7 @@ async function drive(
       ]);
       throw new PhaseFailed(error.message);
     }
-    await store.recordSteps(jobId, [
+    await recordInChunks(store, jobId, [
       ...items.map((i): StepWrite => ({
         phase: p,
         item: i.sourceId,
@@ -316,7 +333,8 @@ async function drive(
       const identical = images.filter(
         (i) => i.action === 'skip-identical' && !isDone('images', i.sourceId),
       );
-      await store.recordSteps(
+      await recordInChunks(
+        store,
         jobId,
         identical.map((i): StepWrite => ({
           phase: 'images',
