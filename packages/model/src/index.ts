@@ -161,6 +161,7 @@ export type {
 } from './schemas/inventory.ts';
 export {
   PlanSelectionSchema,
+  SelectedItemSchema,
   userKey,
   PlanMappingsSchema,
   PLAN_ACTIONS,
@@ -175,6 +176,7 @@ export {
 } from './schemas/plan.ts';
 export type {
   PlanSelection,
+  SelectedItem,
   PlanMappings,
   PlanAction,
   PulledInBy,
@@ -196,6 +198,7 @@ export {
   JobSchema,
   JobStatusChangedEventSchema,
   PhaseStartedEventSchema,
+  RunTotalsEventSchema,
   PhaseFinishedEventSchema,
   ItemDoneEventSchema,
   ItemFailedEventSchema,
@@ -265,13 +268,31 @@ export {
   JobSubscribeSchema,
   JobUnsubscribeSchema,
   PROGRESS_MAX_EMISSIONS_PER_SECOND,
+  decodeJobEventsBatch,
   jobRoom,
 } from './api/progress.ts';
+export {
+  FailedItemSchema,
+  JobProgressSchema,
+  LogLineSchema,
+  PHASE_OF_KIND,
+  PHASE_STATES,
+  PROGRESS_DEBUG_LOG_KEEP,
+  PROGRESS_LOG_KEEP,
+  PhaseProgressSchema,
+  TRANSFER_STATES,
+  TransferProgressSchema,
+  applyJobEvents,
+  emptyJobProgress,
+  logLineOf,
+} from './job-progress.ts';
+export type { JobProgress, LogLine, PhaseProgress, TransferProgress } from './job-progress.ts';
 export type {
   JobSubscribe,
   JobUnsubscribe,
   JobSubscribeAck,
   JobEventsBatch,
+  JobEventsWireBatch,
   ServerToClientEvents,
   ClientToServerEvents,
 } from './api/progress.ts';
@@ -282,6 +303,8 @@ export {
   ConnectionSchema,
   ConnectionTestSchema,
   DiscoveryRequestSchema,
+  IdMapPageSchema,
+  IdMapQuerySchema,
   IdParamsSchema,
   InventoryItemsPageSchema,
   InventoryItemsQuerySchema,
@@ -298,6 +321,14 @@ export {
   PlanRequestSchema,
   PlanSummarySchema,
   ReplanRequestSchema,
+  ReportSummarySchema,
+  ReportUserDetailSchema,
+  ReportUserQuerySchema,
+  ReportUserRowSchema,
+  ReportUsersPageSchema,
+  ReportUsersQuerySchema,
+  SelectionPreviewRequestSchema,
+  SelectionPreviewSchema,
   SourceConnectionRequestSchema,
   SourceFilesSchema,
   SourceTestSchema,
@@ -311,5 +342,8 @@ export type {
   ConnectionTest,
   NovaConnectionRequest,
   PlanSummary,
+  ReportSummary,
+  ReportUserDetail,
+  SelectionPreview,
   SourceConnectionRequest,
 } from './api/resources.ts';

@@ -28,6 +28,7 @@ const UPLOAD_BODY_LIMIT = 2 * 1024 * 1024;
 function sourceParts({
   files,
   networkMode: _chosenAfterwards,
+  name: _nameIsShownNotConnected,
   ...fields
 }: SourceConnectionRequest): Parameters<typeof mergeSourceInput>[0] {
   return {

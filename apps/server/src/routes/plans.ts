@@ -27,12 +27,29 @@ import {
   type Plan,
   type PlanSummary,
 } from '@euca2nova/model';
-import type { StoredPlan } from '@euca2nova/state';
+import type { PgJobStore, StoredPlan } from '@euca2nova/state';
+
+/**
+ * The name the operator types to confirm the cutover: the source connection's `name`, else the
+ * host of the EC2 endpoint the inventory was read from.
+ */
+async function cloudNameOf(store: PgJobStore, inventoryId: string): Promise<string> {
+  const listing = await store.getInventoryListing(inventoryId);
+  if (listing.connectionId !== null) {
+    const name = (await store.getConnection(listing.connectionId)).public.name;
+    if (typeof name === 'string' && name !== '') return name;
+  }
+  const endpoint = (listing.metadata as { source?: { endpoint?: unknown } }).source?.endpoint;
+  return typeof endpoint === 'string' && URL.canParse(endpoint)
+    ? new URL(endpoint).hostname
+    : 'the Eucalyptus cloud';
+}
 
 /** A plan without its items (those come a page at a time), with each finding's key. */
-function summary(stored: StoredPlan): PlanSummary {
+async function summary(store: PgJobStore, stored: StoredPlan): Promise<PlanSummary> {
   const p: Plan = stored.plan;
   return {
+    cloudName: await cloudNameOf(store, p.inventoryId),
     id: p.id,
     inventoryId: p.inventoryId,
     createdAt: p.createdAt,
@@ -75,7 +92,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(mappings === undefined ? {} : { mappings: defined(mappings) }),
         ...(settings === undefined ? {} : { settings: defined(settings) }),
       });
-      return reply.code(201).send(summary(await store.loadPlan(plan.id)));
+      return reply.code(201).send(await summary(store, await store.loadPlan(plan.id)));
     },
   );
 
@@ -97,7 +114,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/plans/:id',
     { schema: { params: IdParamsSchema, response: { 200: PlanSummarySchema } } },
-    async (request) => summary(await store.loadPlan(request.params.id)),
+    async (request) => summary(store, await store.loadPlan(request.params.id)),
   );
 
   app.get(
@@ -154,7 +171,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(selection === undefined ? {} : { selection }),
         ...(mappings === undefined ? {} : { mappings: defined(mappings) }),
       });
-      return reply.code(201).send(summary(await store.loadPlan(plan.id)));
+      return reply.code(201).send(await summary(store, await store.loadPlan(plan.id)));
     },
   );
 
@@ -170,7 +187,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       await acknowledgeStored(store, request.params.id, request.body.findingKeys);
-      return summary(await store.loadPlan(request.params.id));
+      return summary(store, await store.loadPlan(request.params.id));
     },
   );
 };

@@ -29,8 +29,16 @@ export interface JobEventsBatch {
   events: JobEvent[];
 }
 
+/** A batch as it travels on the socket. */
+export type JobEventsWireBatch = JobEventsBatch;
+
+/** A batch as received on the socket, back to events: every client reads batches through it. */
+export function decodeJobEventsBatch(wire: JobEventsWireBatch): JobEventsBatch {
+  return wire;
+}
+
 export interface ServerToClientEvents {
-  'job:events': (batch: JobEventsBatch) => void;
+  'job:events': (batch: JobEventsWireBatch) => void;
 }
 
 export interface ClientToServerEvents {

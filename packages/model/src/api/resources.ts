@@ -4,6 +4,7 @@ import { ErrorInfoSchema, ResourceKindSchema, UuidSchema } from '../schemas/comm
 import { FindingSchema } from '../schemas/finding.ts';
 import { NetworkModeSchema } from '../schemas/inventory.ts';
 import { JobEventSchema, JobPhaseSchema, JobStatusSchema, JobTypeSchema } from '../schemas/job.ts';
+import { IdMapEntrySchema, UserVerificationSchema, ReportSchema } from '../schemas/report.ts';
 import {
   PlanActionSchema,
   PlanItemSchema,
@@ -60,6 +61,11 @@ export const SourceFilesSchema = z.strictObject({
 });
 
 export const SourceConnectionRequestSchema = z.strictObject({
+  /**
+   * What the operator calls this cloud; typed again to confirm the cutover. Absent: the EC2
+   * endpoint's host name.
+   */
+  name: z.string().trim().min(1).max(100).optional(),
   ec2Url: url('The EC2 URL').optional(),
   s3Url: url('The Walrus (S3) URL').optional(),
   euareUrl: url('The Euare URL').optional(),
@@ -269,6 +275,8 @@ export const PlanSummarySchema = z.object({
   findings: z.array(FindingSchema.and(z.object({ key: z.string() }))),
   /** Whether a job may start from it now (no blocking finding, every warning acknowledged). */
   runnable: z.boolean(),
+  /** The source cloud's name (its connection's `name`, else the EC2 host): typed to confirm. */
+  cloudName: z.string(),
 });
 export type PlanSummary = z.infer<typeof PlanSummarySchema>;
 
@@ -363,3 +371,89 @@ export const NetworkViewSchema = z.object({
   explanation: z.array(z.string()),
 });
 export type NetworkView = z.infer<typeof NetworkViewSchema>;
+
+/** What a selection covers before any plan: per kind, picked directly and pulled in. */
+export const SelectionPreviewRequestSchema = z.strictObject({ selection: PlanSelectionSchema });
+
+export const SelectionPreviewSchema = z.object({
+  counts: z.record(z.string(), z.object({ selected: z.number(), pulledIn: z.number() })),
+  pulledInTotal: z.number(),
+  /** The first pulled-in resources (at most 500), each with what needed it and why. */
+  pulledIn: z.array(
+    z.object({
+      kind: ResourceKindSchema,
+      sourceId: z.string(),
+      owner: z.string().nullable(),
+      pulledInBy: z.object({
+        kind: ResourceKindSchema,
+        sourceId: z.string(),
+        relation: z.string(),
+      }),
+    }),
+  ),
+});
+export type SelectionPreview = z.infer<typeof SelectionPreviewSchema>;
+
+/**
+ * The report without its long lists (the id map and the images come a page at a time), for the
+ * Report step; the JSON download is the whole canonical report.
+ */
+export const ReportSummarySchema = ReportSchema.omit({ idMap: true, images: true }).extend({
+  idMapTotal: z.number(),
+  /** Id map entries whose Nova id differs from the Eucalyptus id. */
+  changedIds: z.number(),
+  imagesTotal: z.number(),
+  imageBytes: z.number(),
+  usersTotal: z.number(),
+});
+export type ReportSummary = z.infer<typeof ReportSummarySchema>;
+
+export const IdMapQuerySchema = z.object({
+  kind: ResourceKindSchema.optional(),
+  owner: z.string().max(200).optional(),
+  q: z.string().max(200).optional(),
+  /** Only the ids that change (`true`), or only those kept (`false`). */
+  changed: z.enum(['true', 'false']).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const IdMapPageSchema = z.object({ ...pageFields, rows: z.array(IdMapEntrySchema) });
+
+export const ReportUsersQuerySchema = z.object({
+  q: z.string().max(200).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** One row per migrated user: what moved and whether Nova shows it as Eucalyptus did. */
+export const ReportUserRowSchema = z.object({
+  user: z.string(),
+  items: z.number(),
+  changedIds: z.number(),
+  verification: z.enum(['matching', 'differing', 'not-run']),
+  differences: z.number(),
+});
+
+export const ReportUsersPageSchema = z.object({
+  ...pageFields,
+  rows: z.array(ReportUserRowSchema),
+});
+
+export const ReportUserQuerySchema = z.object({
+  user: z.string().min(1).max(200),
+  /** Nova's EC2 URL, written into the notice; absent: a placeholder the operator replaces. */
+  ec2Url: url("Nova's EC2 URL").optional(),
+});
+
+/** What changes for one user, and a notice the operator can send them. */
+export const ReportUserDetailSchema = z.object({
+  user: z.string(),
+  counts: z.record(z.string(), z.number()),
+  /** Their ids that change in Nova (at most 1000; the id map has them all). */
+  changedIds: z.array(IdMapEntrySchema),
+  changedIdsTotal: z.number(),
+  verification: UserVerificationSchema.nullable(),
+  notice: z.string(),
+});
+export type ReportUserDetail = z.infer<typeof ReportUserDetailSchema>;

@@ -165,6 +165,20 @@ export const PhaseStartedEventSchema = z.strictObject({
   itemsTotal: CountSchema.optional(),
 });
 
+/**
+ * What a run is about to do, announced once before its first phase: the items (and for images the
+ * bytes) of each phase, and the items the plan leaves out. Progress bars have their totals from it.
+ */
+export const RunTotalsEventSchema = z.strictObject({
+  ...eventBase,
+  type: z.literal('run-totals'),
+  phases: z.array(
+    z.strictObject({ phase: JobPhaseSchema, items: CountSchema, bytes: CountSchema.optional() }),
+  ),
+  /** Conflicts and unsupported items: announced as `item-skipped`. */
+  skipped: CountSchema,
+});
+
 export const PhaseFinishedEventSchema = z.strictObject({
   ...eventBase,
   type: z.literal('phase-finished'),
@@ -250,6 +264,7 @@ export const LogEventSchema = z.strictObject({
 export const JobEventSchema = z.discriminatedUnion('type', [
   JobStatusChangedEventSchema,
   PhaseStartedEventSchema,
+  RunTotalsEventSchema,
   PhaseFinishedEventSchema,
   ItemDoneEventSchema,
   ItemFailedEventSchema,

@@ -19,14 +19,23 @@ import type { ResourceKind } from './common.ts';
 import { FindingSchema } from './finding.ts';
 import { VmTypeNameSchema } from './inventory.ts';
 
+/** One resource picked by hand: its kind and source id, as the inventory names it. */
+export const SelectedItemSchema = z.strictObject({
+  kind: ResourceKindSchema,
+  sourceId: textSchema(255, 1),
+});
+export type SelectedItem = z.infer<typeof SelectedItemSchema>;
+
 /**
- * What to migrate. An absent filter means "everything"; both present means "these kinds of
- * these users". Dependencies of what is selected are pulled in by the planner (see `pulledInBy`).
+ * What to migrate. No field means "everything"; `kinds` and `users` together mean "these kinds of
+ * these users". `items` adds resources picked one by one; alone, it selects just those. Whatever
+ * is selected brings its dependencies, pulled in by the planner (see `pulledInBy`).
  */
 export const PlanSelectionSchema = z.strictObject({
   kinds: z.array(ResourceKindSchema).min(1).optional(),
   /** Eucalyptus user names, `account/user` in 3.x/4.x (see `userKey`). */
   users: z.array(textSchema(200, 1)).min(1).optional(),
+  items: z.array(SelectedItemSchema).min(1).max(200_000).optional(),
 });
 export type PlanSelection = z.infer<typeof PlanSelectionSchema>;
 
