@@ -224,12 +224,18 @@ export function logLineOf(e: JobEvent): LogLine | undefined {
 }
 
 /**
- * Applies events (in increasing seq order; those at or below `asOfSeq` are ignored, so a replay
- * overlapping what was applied is harmless) and returns a new progress. What did not change is
+ * Applies events (in increasing seq order; one at or below the last applied seq is ignored, so a
+ * replay overlapping what was applied is harmless) and returns a new progress. What did not change is
  * shared with the old one, so React sees which parts moved.
  */
 export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[]): JobProgress {
-  const fresh = events.filter((e) => e.seq > progress.asOfSeq);
+  // Each event once: a replay after a reconnect may repeat what a batch already brought.
+  let last = progress.asOfSeq;
+  const fresh = events.filter((e) => {
+    if (e.seq <= last) return false;
+    last = e.seq;
+    return true;
+  });
   if (fresh.length === 0) return progress;
   const phases = new Map(progress.phases.map((p) => [p.phase, p]));
   const phase = (p: JobPhase): PhaseProgress => {
