@@ -1,25 +1,6 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-
-const PASSWORD = 'an e2e operator password';
-
-/**
- * The first page signs in: on a fresh data folder the first test sets the password, later ones
- * (each in a new browser context) sign in with it.
- */
-async function signIn(page: Page): Promise<void> {
-  const setPassword = page.getByRole('heading', { name: 'Set the operator password' });
-  const signInForm = page.getByRole('heading', { name: 'Sign in' });
-  await expect(setPassword.or(signInForm)).toBeVisible();
-  if (await setPassword.isVisible()) {
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Repeat the password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Set password and sign in' }).click();
-  } else {
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-}
+import { expect, test } from '@playwright/test';
+import { signIn } from '../support/auth.ts';
 
 test.describe('the stack on embedded defaults', () => {
   test('the page shows the state database migrated, the empty demo Nova database and the demo Eucalyptus', async ({

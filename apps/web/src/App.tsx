@@ -1,159 +1,139 @@
-import {
-  Alert,
-  Button,
-  Code,
-  Card,
-  Container,
-  Group,
-  List,
-  Loader,
-  Stack,
-  Text,
-  Title,
-} from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError } from './api/http.ts';
-import { sessionKeys, sessionQuery, signOut } from './api/session.ts';
-import { statusKeys, statusQuery } from './api/status.ts';
-import { SignIn } from './SignIn.tsx';
+import { Alert, Button, Center, Container, Loader, Stack, Text, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { Route, Routes } from 'react-router';
+import { setCsrfToken } from './api/http.ts';
+import { sessionKeys, sessionQuery } from './api/session.ts';
+import { ErrorAlert } from './components/ErrorAlert.tsx';
+import { HomePage } from './home/HomePage.tsx';
+import { Layout } from './shell/Layout.tsx';
+import { SignIn } from './shell/SignIn.tsx';
+
+// Each step is its own chunk: the first page loads only the shell.
+const EucalyptusStep = lazy(async () => ({
+  default: (await import('./features/eucalyptus/EucalyptusStep.tsx')).EucalyptusStep,
+}));
+const NovaStep = lazy(async () => ({
+  default: (await import('./features/nova/NovaStep.tsx')).NovaStep,
+}));
+const DiscoverStep = lazy(async () => ({
+  default: (await import('./features/discover/DiscoverStep.tsx')).DiscoverStep,
+}));
+const ChooseStep = lazy(async () => ({
+  default: (await import('./features/choose/ChooseStep.tsx')).ChooseStep,
+}));
+const NetworkStep = lazy(async () => ({
+  default: (await import('./features/network/NetworkStep.tsx')).NetworkStep,
+}));
+const ReviewStep = lazy(async () => ({
+  default: (await import('./features/review/ReviewStep.tsx')).ReviewStep,
+}));
+const CutoverStep = lazy(async () => ({
+  default: (await import('./features/cutover/CutoverStep.tsx')).CutoverStep,
+}));
+const ProgressStep = lazy(async () => ({
+  default: (await import('./features/progress/ProgressStep.tsx')).ProgressStep,
+}));
+const ReportStep = lazy(async () => ({
+  default: (await import('./features/report/ReportStep.tsx')).ReportStep,
+}));
+const JobsPage = lazy(async () => ({
+  default: (await import('./features/jobs/JobsPage.tsx')).JobsPage,
+}));
+
+function Loading() {
+  return (
+    <Center p="xl">
+      <Loader aria-label="Loading" />
+    </Center>
+  );
+}
+
+/** Pages outside the wizard's frame (signed out): the name and the one thing to do. */
+function Bare({ children }: { children: ReactNode }) {
+  return (
+    <Container size="sm" py="xl">
+      <Stack gap="lg">
+        <header>
+          <Title order={1}>euca2nova</Title>
+          <Text c="gray.7">Moves a whole Eucalyptus cloud into OpenStack Nova.</Text>
+        </header>
+        <main>{children}</main>
+      </Stack>
+    </Container>
+  );
+}
 
 export function App() {
   const queryClient = useQueryClient();
   const session = useQuery(sessionQuery);
-  const signedIn = session.data?.signedIn === true;
-  const status = useQuery({ ...statusQuery, enabled: signedIn });
-  const logout = useMutation({
-    mutationFn: () => signOut(session.data?.csrfToken),
-    onSuccess: (state) => {
-      queryClient.setQueryData(sessionKeys.all, state);
-      queryClient.removeQueries({ queryKey: statusKeys.all });
-    },
-  });
+  useEffect(() => {
+    setCsrfToken(session.data?.csrfToken);
+  }, [session.data?.csrfToken]);
+
+  if (session.isPending)
+    return (
+      <Bare>
+        <Loading />
+      </Bare>
+    );
+  if (session.isError)
+    return (
+      <Bare>
+        <ErrorAlert
+          error={session.error}
+          title="The server did not answer"
+          remedy="Check that euca2nova is running (npm start), then reload."
+        />
+      </Bare>
+    );
+  if (!session.data.signedIn)
+    return (
+      <Bare>
+        <SignIn
+          passwordSet={session.data.passwordSet}
+          onSignedIn={(state) => {
+            queryClient.setQueryData(sessionKeys.all, state);
+          }}
+        />
+      </Bare>
+    );
 
   return (
-    <Container size="md" py="xl">
-      <Stack gap="lg">
-        <header>
-          <Title order={1}>euca2nova</Title>
-          <Text c="gray.7">
-            Moves a whole Eucalyptus cloud into OpenStack Nova: users and their keys, images,
-            volumes, addresses, security groups, key pairs and instances, with every identifier
-            kept.
-          </Text>
-        </header>
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route element={<Layout />}>
+          <Route index element={<HomePage />} />
+          <Route path="migrate">
+            <Route path="eucalyptus" element={<EucalyptusStep />} />
+            <Route path="nova" element={<NovaStep />} />
+            <Route path="discover" element={<DiscoverStep />} />
+            <Route path="choose" element={<ChooseStep />} />
+          </Route>
+          <Route path="plans/:planId">
+            <Route path="network" element={<NetworkStep />} />
+            <Route path="review" element={<ReviewStep />} />
+            <Route path="cutover" element={<CutoverStep />} />
+          </Route>
+          <Route path="jobs">
+            <Route index element={<JobsPage />} />
+            <Route path=":jobId" element={<ProgressStep />} />
+            <Route path=":jobId/report" element={<ReportStep />} />
+          </Route>
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}
 
-        {session.isPending && (
-          <Group>
-            <Loader size="sm" aria-label="Loading" />
-            <Text>Checking the server…</Text>
-          </Group>
-        )}
-
-        {session.isError && (
-          <Alert color="red" title="The server did not answer" role="alert">
-            {session.error.message}. Check that euca2nova is running (npm start) and reload.
-          </Alert>
-        )}
-
-        {session.data && !signedIn && (
-          <SignIn
-            passwordSet={session.data.passwordSet}
-            onSignedIn={(state) => {
-              queryClient.setQueryData(sessionKeys.all, state);
-            }}
-          />
-        )}
-
-        {signedIn && status.isPending && (
-          <Group>
-            <Loader size="sm" aria-label="Loading status" />
-            <Text>Checking the server…</Text>
-          </Group>
-        )}
-
-        {status.isError && status.error instanceof ApiError && status.error.status === 401 && (
-          <Alert color="yellow" title="Your session has ended" role="alert">
-            <Button
-              variant="default"
-              size="xs"
-              onClick={() => {
-                void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
-              }}
-            >
-              Sign in again
-            </Button>
-          </Alert>
-        )}
-
-        {status.isError && !(status.error instanceof ApiError && status.error.status === 401) && (
-          <Alert color="red" title="The server did not answer" role="alert">
-            {status.error.message}. Check that euca2nova is running (npm start) and reload.
-          </Alert>
-        )}
-
-        {status.data && (
-          <Card withBorder component="section" aria-labelledby="stack-title">
-            <Title order={2} size="h3" id="stack-title">
-              The stack is running
-            </Title>
-            <List spacing="xs" mt="sm">
-              <List.Item>
-                State database: PostgreSQL {status.data.stateDatabase.serverVersion} (
-                {status.data.stateDatabase.kind}),{' '}
-                <span data-testid="migrations">
-                  schema migrations applied: {status.data.stateDatabase.migrations.join(', ')}
-                </span>
-              </List.Item>
-              <List.Item>
-                Demo Nova database:{' '}
-                {status.data.demo.nova ? (
-                  <>
-                    <Code>{status.data.demo.nova.database}</Code> ({status.data.demo.nova.tables}{' '}
-                    tables)
-                  </>
-                ) : (
-                  'not running'
-                )}
-              </List.Item>
-              {status.data.eucalyptus && (
-                <List.Item>
-                  Eucalyptus to migrate from: <Code>{status.data.eucalyptus.ec2Url}</Code> (from
-                  EUCARC)
-                </List.Item>
-              )}
-              <List.Item>
-                Demo Eucalyptus:{' '}
-                {status.data.demo.eucalyptus ? (
-                  <span data-testid="demo-eucalyptus">
-                    {status.data.demo.eucalyptus.version} at{' '}
-                    <Code>{status.data.demo.eucalyptus.ec2Url}</Code>,{' '}
-                    {status.data.demo.eucalyptus.users} users,{' '}
-                    {status.data.demo.eucalyptus.instances} instances,{' '}
-                    {status.data.demo.eucalyptus.images} images
-                  </span>
-                ) : (
-                  'not running'
-                )}
-              </List.Item>
-              <List.Item>euca2nova {status.data.version}</List.Item>
-            </List>
-          </Card>
-        )}
-
-        {signedIn && (
-          <Group>
-            <Button
-              variant="default"
-              onClick={() => {
-                logout.mutate();
-              }}
-              loading={logout.isPending}
-            >
-              Sign out
-            </Button>
-          </Group>
-        )}
-      </Stack>
-    </Container>
+function NotFound() {
+  return (
+    <Alert color="yellow" title="No such page">
+      This address is not a page of euca2nova.{' '}
+      <Button component="a" href="/" size="xs" variant="default">
+        Go to the start
+      </Button>
+    </Alert>
   );
 }

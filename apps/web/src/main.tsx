@@ -1,12 +1,40 @@
 import '@mantine/core/styles.css';
-import { MantineProvider } from '@mantine/core';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import '@mantine/notifications/styles.css';
+import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router';
+import { ApiError } from './api/http.ts';
+import { sessionKeys } from './api/session.ts';
 import { App } from './App.tsx';
 
-const queryClient = new QueryClient({
-  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },
+/** A call refused for want of a session (it expired, or the password changed): ask again. */
+function onError(error: Error): void {
+  if (error instanceof ApiError && error.status === 401)
+    void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
+}
+
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
+  defaultOptions: {
+    queries: {
+      refetchOnWindowFocus: false,
+      // A refusal will not change by asking again; a dropped connection may.
+      retry: (count, error) => !(error instanceof ApiError && error.status > 0) && count < 2,
+    },
+  },
+});
+
+// Mantine's default blue (shade 6) and dimmed grey miss WCAG AA contrast for small text on white;
+// shade 8 and gray.7 meet it.
+const theme = createTheme({ primaryShade: { light: 8, dark: 5 } });
+const cssVariablesResolver: CSSVariablesResolver = (t) => ({
+  variables: {},
+  light: { '--mantine-color-dimmed': t.colors.gray[7] },
+  dark: {},
 });
 
 const root = document.getElementById('root');
@@ -14,9 +42,12 @@ if (!root) throw new Error('index.html has no #root element');
 
 createRoot(root).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
+      <Notifications />
       <QueryClientProvider client={queryClient}>
-        <App />
+        <BrowserRouter>
+          <App />
+        </BrowserRouter>
       </QueryClientProvider>
     </MantineProvider>
   </StrictMode>,

@@ -18,6 +18,6 @@ export function signIn(password: string, firstTime: boolean): Promise<SessionSta
   );
 }
 
-export function signOut(csrfToken: string | undefined): Promise<SessionState> {
-  return postJson('/api/session/logout', {}, SessionStateSchema, csrfToken);
+export function signOut(): Promise<SessionState> {
+  return postJson('/api/session/logout', {}, SessionStateSchema);
 }

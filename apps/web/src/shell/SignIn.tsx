@@ -2,7 +2,7 @@ import { Alert, Button, Card, PasswordInput, Stack, Text, Title } from '@mantine
 import { MIN_OPERATOR_PASSWORD_LENGTH, type SessionState } from '@euca2nova/model';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type SubmitEvent } from 'react';
-import { signIn } from './api/session.ts';
+import { signIn } from '../api/session.ts';
 
 /** The first page until the operator has signed in: set the password once, then sign in with it. */
 export function SignIn({
