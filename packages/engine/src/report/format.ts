@@ -1,6 +1,7 @@
 import {
   RESOURCE_KINDS,
   ReportSchema,
+  type IdMapEntry,
   type KindCounts,
   type Report,
   type ResourceKind,
@@ -139,9 +140,31 @@ export function summaryRows(report: Report): [string, string][] {
   return rows.filter((r): r is [string, string] => r[1] !== undefined);
 }
 
-/** Whether the id a user will see in Nova differs from the Eucalyptus one (case counts). */
-export function idChanged(entry: { sourceId: string; targetId: string }): boolean {
-  return entry.sourceId !== entry.targetId;
+/** The name part of an `owner/name` id: what EC2 shows of a key pair or a group. */
+function nameOf(id: string, prefix: string | undefined): string {
+  if (prefix !== undefined && id.startsWith(`${prefix}/`)) return id.slice(prefix.length + 1);
+  const slash = id.indexOf('/');
+  return slash < 0 ? id : id.slice(slash + 1);
+}
+
+/**
+ * Whether the user sees this id change. EC2 ids (instances, volumes, images, addresses) are what
+ * scripts hold, so any difference counts, case included. Key pairs and groups are known by name,
+ * which stays: only the project part of the plan's id changes (3.x accounts become numbered
+ * projects). A user's own entry changes nothing they type: they sign in with their access key.
+ * Networks have no id a user sees.
+ */
+export function idChanged(entry: IdMapEntry): boolean {
+  switch (entry.kind) {
+    case 'user':
+    case 'network':
+      return false;
+    case 'keyPair':
+    case 'securityGroup':
+      return nameOf(entry.sourceId, entry.owner) !== nameOf(entry.targetId, undefined);
+    default:
+      return entry.sourceId !== entry.targetId;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IdMapEntry, Report, ResourceKind } from '@euca2nova/model';
+import { idChanged } from './format.ts';
 
 /*
  * The message an operator sends each user after the cutover: what stays (their keys, their ids),
@@ -36,33 +37,6 @@ export interface UserNoticeInput {
   /** Unknown (the inventory is gone): the notice says the keys stay without naming them. */
   readonly credentials?: NoticeCredentials;
   readonly ec2Url?: string;
-}
-
-/** The name part of an `owner/name` id: what EC2 shows of a key pair or a group. */
-function nameOf(id: string, prefix: string | undefined): string {
-  if (prefix !== undefined && id.startsWith(`${prefix}/`)) return id.slice(prefix.length + 1);
-  const slash = id.indexOf('/');
-  return slash < 0 ? id : id.slice(slash + 1);
-}
-
-/**
- * Whether the user sees this id change. EC2 ids (instances, volumes, images, addresses) are what
- * scripts hold, so any difference counts, case included. Key pairs and groups are known by name,
- * which stays: only the project part of the plan's id changes (3.x accounts become numbered
- * projects). A user's own entry changes nothing they type: they sign in with their access key.
- * Networks have no id a user sees.
- */
-export function userSeesIdChange(entry: IdMapEntry): boolean {
-  switch (entry.kind) {
-    case 'user':
-    case 'network':
-      return false;
-    case 'keyPair':
-    case 'securityGroup':
-      return nameOf(entry.sourceId, entry.owner) !== nameOf(entry.targetId, undefined);
-    default:
-      return entry.sourceId !== entry.targetId;
-  }
 }
 
 const KIND_WORDS: Readonly<Record<ResourceKind, readonly [string, string]>> = {
@@ -109,7 +83,7 @@ export function renderUserNotice(input: UserNoticeInput): string {
   const { report, user, entries, credentials } = input;
   const ec2Url = input.ec2Url ?? report.target.ec2Endpoint ?? EC2_URL_PLACEHOLDER;
   const counts = userCounts(entries);
-  const changed = entries.filter(userSeesIdChange);
+  const changed = entries.filter(idChanged);
   const caseOnly = changed.filter((e) => e.sourceId.toLowerCase() === e.targetId.toLowerCase());
   const renamed = changed.filter((e) => e.sourceId.toLowerCase() !== e.targetId.toLowerCase());
   const verification = report.verification.users.find((u) => u.user === user);

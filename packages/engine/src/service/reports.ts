@@ -12,12 +12,7 @@ import {
 } from '@euca2nova/model';
 import { novaAccessKeyOf, novaProjectIdOf, novaUserIdOf } from '@euca2nova/nova';
 import { idChanged } from '../report/format.ts';
-import {
-  renderUserNotice,
-  userCounts,
-  userSeesIdChange,
-  type NoticeCredentials,
-} from '../report/notice.ts';
+import { renderUserNotice, userCounts, type NoticeCredentials } from '../report/notice.ts';
 import { pageOf, type Page } from './browse.ts';
 
 /*
@@ -143,7 +138,7 @@ export class ReportView {
       return {
         user: u.sourceId,
         items: entries.length,
-        changedIds: entries.filter(userSeesIdChange).length,
+        changedIds: entries.filter(idChanged).length,
         verification:
           this.report.verification.result === 'not-run' || verified === undefined
             ? 'not-run'
@@ -167,7 +162,7 @@ export class ReportView {
         `The report of job ${this.report.jobId} names no migrated user ${user}.`,
       );
     const entries = this.#owned.get(user) ?? [];
-    const changed = entries.filter(userSeesIdChange);
+    const changed = entries.filter(idChanged);
     const credentials = (await this.#credentials()).get(user);
     return {
       user,
