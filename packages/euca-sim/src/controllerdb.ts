@@ -222,7 +222,8 @@ export async function startControllerDb(
     const base = withDatabase(opts.url, 'postgres');
     await populate(base, s, names);
     return {
-      url: base,
+      // The auth database names the prefix, so a reader finds the cloud database beside it.
+      url: withDatabase(base, names.auth),
       authUrl: withDatabase(base, names.auth),
       cloudUrl: withDatabase(base, names.cloud),
       close: async () => {},
@@ -242,7 +243,7 @@ export async function startControllerDb(
     throw e;
   }
   return {
-    url: base,
+    url: withDatabase(base, names.auth),
     authUrl: withDatabase(base, names.auth),
     cloudUrl: withDatabase(base, names.cloud),
     close: () => server.stop(),

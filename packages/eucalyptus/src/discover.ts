@@ -241,9 +241,17 @@ async function listUsers2(ctx: Ctx): Promise<KnownUser[]> {
   return out;
 }
 
-function dbUrl(server: string, database: string): string {
+/**
+ * The URL of one of the controller's context databases. The URL given names the server (port
+ * 8777) or one of its context databases (`…/eucalyptus_auth`); a prefix on that name is kept for
+ * the other, as where the context databases of several clouds share one server (the simulator's
+ * demo and tests do).
+ */
+function dbUrl(server: string, database: 'eucalyptus_auth' | 'eucalyptus_cloud'): string {
   const u = new URL(server);
-  u.pathname = `/${database}`;
+  const named = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const prefix = /^([a-z0-9_]*)eucalyptus_(?:auth|cloud)$/.exec(named)?.[1] ?? '';
+  u.pathname = `/${prefix}${database}`;
   return u.toString();
 }
 

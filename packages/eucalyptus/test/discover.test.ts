@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { startSimulator } from '@euca2nova/euca-sim';
+import { testAdminUrl } from '@euca2nova/state/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, discover, type SourceConnection } from '../src/index.ts';
 import { compare, type Sim } from './compare.ts';
@@ -45,3 +47,36 @@ for (const version of ['2.0', '3.4'] as const) {
     });
   });
 }
+
+describe('a controller database whose context databases carry a prefix on a shared server', () => {
+  it('is found from the URL of its auth database: secret keys and key-pair public keys are read', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      eucaVersion: '3.4',
+      scenario: 'demo',
+      seed: 'prefixed',
+      imageSize: 64 * 1024,
+      controllerDb: { url: testAdminUrl(), databasePrefix: `p${randomBytes(3).toString('hex')}_` },
+    });
+    try {
+      expect(sim.controllerDb?.url).toMatch(/\/p[0-9a-f]{6}_eucalyptus_auth$/);
+      const conn = await connect({
+        ec2Url: sim.urls.ec2,
+        accessKey: sim.admin.accessKey,
+        secretKey: sim.admin.secretKey,
+        controllerDbUrl: sim.controllerDb?.url,
+      });
+      try {
+        const inv = await discover(conn);
+        expect(inv.findings.map((f) => f.ruleId)).not.toContain('source.controller-db-unreadable');
+        const secrets = inv.users.flatMap((u) => u.accessKeys.map((k) => k.secretKey));
+        expect(secrets.length).toBeGreaterThan(0);
+        expect(secrets.every((k) => typeof k === 'string' && k.length > 0)).toBe(true);
+      } finally {
+        conn.close();
+      }
+    } finally {
+      await sim.close();
+    }
+  });
+});
