@@ -28,6 +28,7 @@ import {
   type SelectionPreview,
   type ServerToClientEvents,
 } from '@euca2nova/model';
+import { idChanged } from '@euca2nova/engine';
 import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -339,6 +340,19 @@ describe('a migration through the API', async () => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ code: 'unknown-items' });
     expect(unknown.body).toContain('instance i-DEADBEEF');
+    // A selection of 40,000 items picked one by one (over the 1 MiB of other bodies) is read.
+    const many = Array.from({ length: 40_000 }, (_, i) => ({
+      kind: 'instance',
+      sourceId: `i-${(0x10000000 + i).toString(16)}`,
+    }));
+    const large = await h.call({
+      method: 'POST',
+      url: `/api/inventories/${plan.inventoryId}/selection`,
+      payload: { selection: { items: many } },
+    });
+    expect(JSON.stringify({ selection: { items: many } }).length).toBeGreaterThan(1024 * 1024);
+    expect(large.statusCode).toBe(400);
+    expect(large.json()).toMatchObject({ code: 'unknown-items' });
 
     // The network half: MANAGED maps to VlanManager; every instance has its fixed IP decision.
     const network = await json<{
@@ -489,7 +503,8 @@ describe('a migration through the API', async () => {
     const users = report.idMap.filter((e) => e.kind === 'user');
     expect(summary).toMatchObject({
       idMapTotal: report.idMap.length,
-      changedIds: report.idMap.filter((e) => e.sourceId !== e.targetId).length,
+      // What users see change (the rule every rendering's `changed` column follows).
+      changedIds: report.idMap.filter(idChanged).length,
       imagesTotal: report.images.length,
       imageBytes: progress.totals.bytesDone,
       usersTotal: users.length,

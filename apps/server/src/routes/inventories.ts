@@ -15,6 +15,7 @@ import {
   SelectionPreviewSchema,
 } from '@euca2nova/model';
 import { apiJob } from './jobs.ts';
+import { SELECTION_BODY_LIMIT } from './limits.ts';
 
 /** Inventories kept parsed and indexed: paging a 50,000-item cloud must not re-read it per page. */
 const BROWSER_CACHE_SIZE = 4;
@@ -121,6 +122,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/inventories/:id/selection',
     {
+      bodyLimit: SELECTION_BODY_LIMIT,
       schema: {
         summary:
           'What a selection covers before planning: per kind picked and pulled in, and the first 500 pulled-in resources with why',

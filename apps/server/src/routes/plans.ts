@@ -22,6 +22,7 @@ import {
   PlanSummarySchema,
   ReplanRequestSchema,
 } from '@euca2nova/model';
+import { SELECTION_BODY_LIMIT } from './limits.ts';
 
 /** Drop the keys a query left out: the engine's options are exact about absent values. */
 function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
@@ -36,6 +37,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/plans',
     {
+      bodyLimit: SELECTION_BODY_LIMIT,
       schema: {
         summary: 'Plan an inventory against a Nova connection, as Nova is now',
         body: PlanRequestSchema,
@@ -115,6 +117,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/plans/:id/replan',
     {
+      bodyLimit: SELECTION_BODY_LIMIT,
       schema: {
         summary: 'Plan again with a new selection or mappings (a new plan; the old one stays)',
         params: IdParamsSchema,
