@@ -111,13 +111,13 @@ function AlreadyConfirmed({ plan }: { plan: PlanSummary }) {
           It was confirmed on {plan.confirmedAt === null ? '' : formatTime(plan.confirmedAt)} and
           its migration started; a plan is confirmed once.{' '}
           {job !== undefined ? (
-            <Anchor component={Link} to={`/jobs/${job.id}`}>
+            <Anchor c="inherit" underline="always" fw={600} component={Link} to={`/jobs/${job.id}`}>
               Open its migration
             </Anchor>
           ) : jobs.isPending ? (
             'Looking for its job…'
           ) : (
-            <Anchor component={Link} to="/jobs">
+            <Anchor c="inherit" underline="always" fw={600} component={Link} to="/jobs">
               Find it among the past jobs
             </Anchor>
           )}

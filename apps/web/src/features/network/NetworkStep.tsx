@@ -84,8 +84,8 @@ export function NetworkStep() {
                 </Text>
               </Stack>
               <List size="sm" mt="sm" spacing={4}>
-                {network.data.explanation.map((line) => (
-                  <List.Item key={line}>{line}</List.Item>
+                {network.data.explanation.map((line, i) => (
+                  <List.Item key={i}>{line}</List.Item>
                 ))}
               </List>
             </Card>

@@ -28,7 +28,13 @@ export function ReviewStep() {
           {summary.confirmedAt !== null && (
             <Alert color="blue" title="This plan was confirmed">
               It was confirmed on {formatTime(summary.confirmedAt)} and its migration started.{' '}
-              <Anchor component={Link} to={`/plans/${planId}/cutover`}>
+              <Anchor
+                c="inherit"
+                underline="always"
+                fw={600}
+                component={Link}
+                to={`/plans/${planId}/cutover`}
+              >
                 Find its job
               </Anchor>
               .
@@ -36,7 +42,7 @@ export function ReviewStep() {
           )}
           <CutoverGate plan={summary} />
           <Divider />
-          <Findings key={summary.id} plan={summary} />
+          <Findings key={`findings-${summary.id}`} plan={summary} />
           <Divider />
           <PlanCounts
             plan={summary}
@@ -46,7 +52,7 @@ export function ReviewStep() {
           />
           <PlanItemsTable plan={summary} filter={filter} onFilter={setFilter} />
           <Divider />
-          <Decisions key={summary.id} plan={summary} />
+          <Decisions key={`decisions-${summary.id}`} plan={summary} />
         </>
       )}
     </StepPage>
