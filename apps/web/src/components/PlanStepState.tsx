@@ -23,6 +23,8 @@ export function usePlanStep(): { planId: string; plan: UseQueryResult<PlanSummar
     recordTrail({
       inventory: summary.inventoryId,
       ...(summary.targetConnectionId === null ? {} : { target: summary.targetConnectionId }),
+      // A job on the trail belongs to another plan until this one is confirmed.
+      ...(summary.confirmedAt === null ? { job: null } : {}),
     });
   }, [summary]);
   return { planId, plan };
