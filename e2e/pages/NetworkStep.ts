@@ -15,8 +15,8 @@ export class NetworkStep {
     this.mapping = page.getByTestId('network-mapping');
     this.novaConf = page.getByTestId('nova-conf');
     this.fixedIpCounts = page.getByTestId('fixed-ip-counts');
-    this.instances = page.getByRole('table', { name: 'Fixed IPs of the instances' });
-    this.networks = page.getByRole('table', { name: 'Networks to be created' });
+    this.instances = page.getByRole('table', { name: 'Fixed IPs of the instances', exact: true });
+    this.networks = page.getByRole('table', { name: 'Networks to be created', exact: true });
   }
 
   async open(planId: string): Promise<void> {

@@ -9,12 +9,17 @@ export class ReviewStep {
   readonly counts: Locator;
   readonly items: Locator;
   readonly findings: Locator;
+  /** "N rows" under the items table. */
+  readonly itemsTotal: Locator;
 
   constructor(readonly page: Page) {
     this.gate = page.getByTestId('cutover-gate');
     this.counts = page.getByTestId('plan-counts');
-    this.items = page.getByRole('table', { name: 'Plan items' });
+    this.items = page.getByRole('table', { name: 'Plan items', exact: true });
     this.findings = page.getByTestId('finding');
+    this.itemsTotal = page
+      .getByRole('region', { name: 'The items', exact: true })
+      .getByText(/^[\d,]+ rows?\b/);
   }
 
   async open(planId: string): Promise<void> {
@@ -35,6 +40,12 @@ export class ReviewStep {
       info: 'Information',
     }[severity];
     return this.findings.filter({ hasText: label });
+  }
+
+  /** Picks a value of one of the items table's filters ("Kind", "Action", …). */
+  async filterItems(filter: string, value: string): Promise<void> {
+    await this.page.getByRole('combobox', { name: filter }).click();
+    await this.page.getByRole('option', { name: value, exact: true }).click();
   }
 
   /** The way on: a link when the cutover is open, a disabled button when it is closed. */

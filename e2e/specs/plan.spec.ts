@@ -22,6 +22,7 @@ interface Summary {
   runnable: boolean;
   cloudName: string;
   confirmedAt: string | null;
+  counts: Record<string, Record<string, number>>;
   mappings: { network: { manager: string }; imageIdPrefix: string };
   findings: { key: string; severity: string; ruleId: string; acknowledged?: boolean }[];
 }
@@ -136,6 +137,12 @@ test('Review: acknowledged warnings open the cutover; rewriting image ids plans 
   await expect(review.findingsOf('warning')).toHaveCount(warnings.length);
   await expect(review.counts.getByRole('row', { name: /^users/ })).toBeVisible();
   await expect(review.items.getByRole('row').nth(1)).toBeVisible();
+  // The items are filtered on the server: the ones not migrated, each with its reason.
+  const notMigrated = Object.values(p.counts).reduce((n, c) => n + (c.unsupported ?? 0), 0);
+  await review.filterItems('Action', 'Not migrated');
+  await expect(review.itemsTotal).toHaveText(`${String(notMigrated)} rows`);
+  await expect(review.items.getByRole('row').nth(1)).toContainText('Not migrated:');
+  await review.filterItems('Action', 'Every action');
   await checkStep(page, testInfo, 'review');
 
   await review.acknowledgeEveryWarning();
@@ -250,6 +257,19 @@ test('Cutover: the start waits for the exact cloud name; the job opens and is li
   await cutover.typeCloudName(cloudName);
   await expect(cutover.start).toBeEnabled();
   await checkStep(page, testInfo, 'cutover confirmed');
+
+  // As if the plan had changed since the page showed it (acknowledged again in another tab): the
+  // confirmation names another fingerprint, which the server refuses; the page says so.
+  await page.route('**/api/jobs', async (route) => {
+    const body = route.request().postDataJSON() as { planId: string };
+    await route.continue({ postData: JSON.stringify({ ...body, fingerprint: '0'.repeat(64) }) });
+  });
+  await cutover.start.click();
+  await expect(page.getByRole('alert')).toContainText('The plan changed since this page showed it');
+  await expect(page).toHaveURL(new RegExp(`/plans/${p.id}/cutover$`));
+  await page.unrouteAll();
+  expect((await api.get<Summary>(`/api/plans/${p.id}`)).confirmedAt).toBeNull();
+
   const jobId = await cutover.startMigration();
 
   const confirmed = await api.get<Summary>(`/api/plans/${p.id}`);
@@ -266,6 +286,12 @@ test('Cutover: the start waits for the exact cloud name; the job opens and is li
   await jobs.open();
   await expect(jobs.rows.first()).toHaveAttribute('data-job-id', jobId);
   await expect(jobs.row(jobId)).toContainText('Migration');
+  // The discovery reopens on Choose, against the Nova target it was last planned with.
+  const choose = jobs.rows.locator(
+    `a[href="/migrate/choose?inventory=${inventoryId}&target=${nova.id}"]`,
+  );
+  await expect(choose).toHaveCount(1);
+  await expect(choose).toHaveAccessibleName(/^Choose from discovery/);
   await checkStep(page, testInfo, 'past jobs');
   await jobs.openProgress(jobId);
 
@@ -286,4 +312,5 @@ test('Cutover: the start waits for the exact cloud name; the job opens and is li
       .getByRole('link', { name: /^Progress of migration/ })
       .first(),
   ).toHaveAttribute('href', `/jobs/${jobId}`);
+  await checkStep(page, testInfo, 'home with recent jobs');
 });
