@@ -7,6 +7,8 @@ import { plural } from '../../format.ts';
 import { StepId, stepPath } from '../../wizard/steps.ts';
 import { usePlanAgain } from './usePlanAgain.ts';
 
+const GATE_ERRORS = 5;
+
 /** Whether the way to the cutover is open, and if not what closes it and what to do. */
 export function CutoverGate({ plan }: { plan: PlanSummary }) {
   const planAgain = usePlanAgain(plan, 'review');
@@ -43,7 +45,7 @@ export function CutoverGate({ plan }: { plan: PlanSummary }) {
         >
           <Stack gap="xs">
             <List size="sm" spacing={4}>
-              {errors.map((f, i) => (
+              {errors.slice(0, GATE_ERRORS).map((f, i) => (
                 <List.Item key={`${f.key}#${String(i)}`}>
                   {f.affectedIds.length > 0 && (
                     <strong>{f.affectedIds.slice(0, 3).join(', ')}: </strong>
@@ -52,6 +54,12 @@ export function CutoverGate({ plan }: { plan: PlanSummary }) {
                 </List.Item>
               ))}
             </List>
+            {errors.length > GATE_ERRORS && (
+              <Text size="sm">
+                and {plural(errors.length - GATE_ERRORS, 'more error')}: every one is listed under
+                Findings below.
+              </Text>
+            )}
             <Text size="sm" fw={600}>
               What to do, for each error:
             </Text>

@@ -11,12 +11,16 @@ import { SEVERITY_INFO } from './constants.ts';
 type PlanFinding = PlanSummary['findings'][number];
 
 const SHOWN_IDS = 12;
+/** Beyond this, the items table (filtered) is the better place to read them. */
+const MOST_IDS = 500;
+/** Findings listed at first per severity: a Nova full of leftovers can yield one per item. */
+const FIRST_FINDINGS = 50;
 
 /** The items a finding touches: the first few, the rest behind a button when there are many. */
 function AffectedIds({ ids }: { ids: readonly string[] }) {
   const [all, setAll] = useState(false);
   if (ids.length === 0) return null;
-  const shown = all ? ids : ids.slice(0, SHOWN_IDS);
+  const shown = ids.slice(0, all ? MOST_IDS : SHOWN_IDS);
   return (
     <Group gap={6} align="center">
       <Text size="sm" fw={500}>
@@ -25,6 +29,9 @@ function AffectedIds({ ids }: { ids: readonly string[] }) {
       {shown.map((id) => (
         <Code key={id}>{id}</Code>
       ))}
+      {all && ids.length > MOST_IDS && (
+        <Text size="sm">and {ids.length - MOST_IDS} more (the items table lists them all)</Text>
+      )}
       {ids.length > SHOWN_IDS && (
         <Button
           size="compact-xs"
@@ -33,7 +40,9 @@ function AffectedIds({ ids }: { ids: readonly string[] }) {
             setAll(!all);
           }}
         >
-          {all ? 'Show fewer' : `Show all ${String(ids.length)}`}
+          {all
+            ? 'Show fewer'
+            : `Show ${String(Math.min(ids.length, MOST_IDS))} of ${String(ids.length)}`}
         </Button>
       )}
     </Group>
@@ -110,6 +119,11 @@ export function Findings({ plan }: { plan: PlanSummary }) {
     },
   });
   const bySeverity = (s: Severity) => plan.findings.filter((f) => f.severity === s);
+  const [listed, setListed] = useState<Readonly<Record<Severity, number>>>({
+    error: FIRST_FINDINGS,
+    warning: FIRST_FINDINGS,
+    info: FIRST_FINDINGS,
+  });
 
   return (
     <Stack gap="md" component="section" aria-labelledby="findings-title">
@@ -173,7 +187,7 @@ export function Findings({ plan }: { plan: PlanSummary }) {
                 }}
               />
             )}
-            {list.map((f, i) => (
+            {list.slice(0, listed[severity]).map((f, i) => (
               <FindingCard
                 key={`${f.key}#${String(i)}`}
                 finding={f}
@@ -187,6 +201,19 @@ export function Findings({ plan }: { plan: PlanSummary }) {
                 }}
               />
             ))}
+            {list.length > listed[severity] && (
+              <Group>
+                <Button
+                  variant="default"
+                  size="xs"
+                  onClick={() => {
+                    setListed({ ...listed, [severity]: listed[severity] + 200 });
+                  }}
+                >
+                  {`Show more (${String(list.length - listed[severity])} not shown yet)`}
+                </Button>
+              </Group>
+            )}
           </Stack>
         );
       })}
