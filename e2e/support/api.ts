@@ -31,14 +31,23 @@ export class Api {
     private readonly csrf: string,
   ) {}
 
-  /** A signed-in API client (sets the password when this is the first caller). */
+  /**
+   * A signed-in API client (sets the password when this is the first caller). In a project with a
+   * saved sign-in the context starts with the browser's session cookie (it inherits `use`): that
+   * session is reused, since signing in again would regenerate it and sign the browser out.
+   */
   static async signIn(): Promise<Api> {
     const http = await playwrightRequest.newContext({ baseURL: BASE_URL });
-    const state = (await (await http.get('/api/session')).json()) as { passwordSet: boolean };
-    const res = await http.post(state.passwordSet ? '/api/session/login' : '/api/session/setup', {
-      data: { password: OPERATOR_PASSWORD },
-    });
-    expect(res.ok(), await res.text()).toBe(true);
+    const state = (await (await http.get('/api/session')).json()) as {
+      passwordSet: boolean;
+      signedIn: boolean;
+    };
+    if (!state.signedIn) {
+      const res = await http.post(state.passwordSet ? '/api/session/login' : '/api/session/setup', {
+        data: { password: OPERATOR_PASSWORD },
+      });
+      expect(res.ok(), await res.text()).toBe(true);
+    }
     const session = (await (await http.get('/api/session')).json()) as { csrfToken: string };
     return new Api(http, session.csrfToken);
   }

@@ -1,8 +1,14 @@
 import { Button, Card, Code, Group, List, Loader, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link } from 'react-router';
 import { statusQuery } from '../api/status.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
+
+// Its own chunk: the jobs' schemas need not weigh on the first page.
+const RecentJobs = lazy(async () => ({
+  default: (await import('../features/jobs/RecentJobs.tsx')).RecentJobs,
+}));
 
 /** The start: what this server runs on, and the way into a migration or past ones. */
 export function HomePage() {
@@ -21,6 +27,10 @@ export function HomePage() {
           Past jobs
         </Button>
       </Group>
+
+      <Suspense fallback={<Loader size="sm" aria-label="Loading recent jobs" />}>
+        <RecentJobs />
+      </Suspense>
 
       {status.isPending && (
         <Group>

@@ -5,6 +5,8 @@ import {
   PlanSummarySchema,
   type MappingChoicesSchema,
   type PlanRequestSchema,
+  type NetworkView,
+  type PlanMappings,
   type PlanSelection,
   type PlanSummary,
 } from '@euca2nova/model';
@@ -37,8 +39,10 @@ export const planKeys = {
   detail: (id: string) => [...planKeys.all, 'detail', id] as const,
   items: (id: string, filter: PlanItemsFilter) =>
     [...planKeys.detail(id), 'items', filter] as const,
-  network: (id: string, filter: NetworkFilter) =>
-    [...planKeys.detail(id), 'network', filter] as const,
+  network: (id: string, filter: NetworkFilter, limit: number) =>
+    [...planKeys.detail(id), 'network', filter, limit] as const,
+  networkInstances: (id: string, filter: NetworkFilter) =>
+    [...planKeys.detail(id), 'network-instances', filter] as const,
 };
 
 export const planListQuery = (inventoryId?: string) =>
@@ -78,7 +82,7 @@ export const planItemsQuery = (id: string, filter: PlanItemsFilter) =>
 /** The Network step: mode and manager, networks to create, each instance's fixed IP, nova.conf. */
 export const planNetworkQuery = (id: string, filter: NetworkFilter, limit = 1000) =>
   queryOptions({
-    queryKey: planKeys.network(id, filter),
+    queryKey: planKeys.network(id, filter, limit),
     queryFn: ({ signal }) =>
       getJson(
         withQuery(`/api/plans/${id}/network`, { ...filter, limit }),
@@ -86,6 +90,66 @@ export const planNetworkQuery = (id: string, filter: NetworkFilter, limit = 1000
         signal,
       ),
   });
+
+export type NetworkInstance = NetworkView['instances']['rows'][number];
+
+export const NETWORK_PAGE_SIZE = 500;
+
+/**
+ * Each instance's fixed IP decision, a page at a time, as a table pages it. The server counts
+ * kept and changed ones; for the other statuses a short page is the end.
+ */
+export const planNetworkInstancesQuery = (id: string, filter: NetworkFilter) =>
+  infiniteQueryOptions({
+    queryKey: planKeys.networkInstances(id, filter),
+    queryFn: async ({ signal, pageParam }) => {
+      const view = await getJson(
+        withQuery(`/api/plans/${id}/network`, {
+          ...filter,
+          offset: pageParam,
+          limit: NETWORK_PAGE_SIZE,
+        }),
+        NetworkViewSchema,
+        signal,
+      );
+      const { rows } = view.instances;
+      const counted =
+        filter.status === undefined
+          ? view.instances.total
+          : filter.status === 'kept' || filter.status === 'changed'
+            ? view.instances[filter.status]
+            : undefined;
+      const end = pageParam + rows.length;
+      return {
+        offset: pageParam,
+        limit: NETWORK_PAGE_SIZE,
+        rows,
+        total: counted ?? (rows.length < NETWORK_PAGE_SIZE ? end : end + 1),
+      };
+    },
+    initialPageParam: 0,
+    getNextPageParam: (last) =>
+      last.rows.length === NETWORK_PAGE_SIZE && last.offset + last.rows.length < last.total
+        ? last.offset + last.rows.length
+        : undefined,
+  });
+
+/**
+ * The choices a plan was made with, to plan again with one of them changed: the server fills
+ * anything left out with its defaults, which would undo the operator's earlier decisions.
+ */
+export function choicesOf(mappings: PlanMappings): MappingChoices {
+  // The manager is chosen on its own; a class name left in the overrides would contradict it.
+  const overrides = { ...mappings.network.overrides };
+  delete overrides.network_manager;
+  return {
+    manager: mappings.network.manager,
+    overrides,
+    largeIdStrategy: mappings.largeIdStrategy,
+    imageIdPrefix: mappings.imageIdPrefix,
+    instanceTypes: mappings.instanceTypes,
+  };
+}
 
 export function createPlan(body: PlanRequest): Promise<PlanSummary> {
   return postJson('/api/plans', body, PlanSummarySchema);
