@@ -32,6 +32,8 @@ export interface ServerSort<Key extends string> {
 export interface RowSelection<Row> {
   isSelected: (row: Row) => boolean;
   onToggle: (row: Row, selected: boolean) => void;
+  /** Rows whose selection comes from elsewhere (e.g. a filter) and cannot be toggled here. */
+  isDisabled?: (row: Row) => boolean;
 }
 
 const ROW_HEIGHT = 36;
@@ -173,6 +175,7 @@ export function PagedTable<Row, Key extends string = string>({
                       <Checkbox
                         aria-label={`Select ${row.id}`}
                         checked={selection.isSelected(row.original)}
+                        disabled={selection.isDisabled?.(row.original) === true}
                         onClick={(e) => {
                           e.stopPropagation();
                         }}
