@@ -29,7 +29,9 @@ export {
   INVENTORY_SORTS,
   InventoryBrowser,
   PLAN_SORTS,
+  PREVIEW_PULLED_IN_LIMIT,
   pagePlanItems,
+  previewSelection,
   planCounts,
   type InventoryOverview,
   type InventoryRow,
@@ -39,3 +41,4 @@ export {
   type PlanSort,
 } from './browse.ts';
 export { networkView, type NetworkView } from './network.ts';
+export { JobProgressCache, type JobProgressCacheOptions, type ProgressStore } from './progress.ts';
