@@ -83,12 +83,13 @@ export function describeSelection(
       : users.length === 1
         ? ` of user ${users[0] ?? ''}`
         : ` of ${String(users.length)} users (${users.slice(0, 4).join(', ')}${users.length > 4 ? ', …' : ''})`;
+  const checked = allKinds.filter((k) => state.kinds.has(k));
+  const unchecked = allKinds.filter((k) => !state.kinds.has(k));
   const what = everyKind
     ? 'Everything'
-    : allKinds
-        .filter((k) => state.kinds.has(k))
-        .map(kindLabel)
-        .join(', ');
+    : unchecked.length < checked.length
+      ? `Everything but ${unchecked.map((k) => kindLabel(k).toLowerCase()).join(', ')},`
+      : checked.map(kindLabel).join(', ');
   return `${what}${whose}${picked === 0 ? '' : `, plus ${items}`}.`;
 }
 

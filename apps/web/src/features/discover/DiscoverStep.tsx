@@ -41,6 +41,9 @@ export function DiscoverStep() {
   const target = params.get('target') ?? undefined;
   const jobId = params.get('job') ?? undefined;
   const queryClient = useQueryClient();
+  // Read from the cache only: the Discovery below fetches the job.
+  const currentInventory =
+    useQuery({ ...jobQuery(jobId ?? ''), enabled: false }).data?.inventoryId ?? undefined;
 
   const start = useMutation({
     mutationFn: (connectionId: string) => startDiscovery(connectionId),
@@ -107,7 +110,7 @@ export function DiscoverStep() {
           starting={start.isPending}
         />
       )}
-      <EarlierInventories source={source} target={target} />
+      <EarlierInventories source={source} target={target} current={currentInventory} />
     </StepPage>
   );
 }
@@ -227,12 +230,22 @@ function Failed({
 }
 
 /** Inventories already read from this cloud (by this connection or one to the same endpoint). */
-function EarlierInventories({ source, target }: { source: string; target: string }) {
+function EarlierInventories({
+  source,
+  target,
+  current,
+}: {
+  source: string;
+  target: string;
+  /** The inventory the discovery on this page made: shown above, not among the earlier ones. */
+  current: string | undefined;
+}) {
   const list = useQuery(inventoryListQuery());
   const connection = useQuery(connectionQuery(source));
   const endpoint = connection.data?.public.ec2Url;
   const mine = (list.data ?? []).filter((inv) => {
     const from = (inv.metadata as { source?: { endpoint?: unknown } }).source?.endpoint;
+    if (inv.id === current) return false;
     return inv.connectionId === source || (endpoint !== undefined && from === endpoint);
   });
   if (list.isError)

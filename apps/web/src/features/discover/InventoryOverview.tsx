@@ -61,8 +61,13 @@ export function InventoryOverview({ id }: { id: string }) {
             The cloud
           </Title>
           <Text size="sm">
-            Eucalyptus {source?.version ?? '?'} at {source?.endpoint ?? '?'}, read{' '}
-            {formatTime(inv.createdAt)}. Network mode{' '}
+            Eucalyptus{' '}
+            {source?.version === undefined
+              ? '?'
+              : source.version.includes('.')
+                ? source.version
+                : `${source.version}.x`}{' '}
+            at {source?.endpoint ?? '?'}, read {formatTime(inv.createdAt)}. Network mode{' '}
             <Text span fw={600} size="sm" data-testid="network-mode">
               {network.mode ?? inv.networkMode}
             </Text>

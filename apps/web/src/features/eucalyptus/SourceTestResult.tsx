@@ -41,12 +41,19 @@ export function SourceTestResult({ test }: { test: UseQueryResult<ConnectionTest
   return (
     <Alert color="green" title="Connected" role="status">
       <Text size="sm" mb="xs" data-testid="source-found">
-        Eucalyptus {s.version} with {formatCount(s.userCount)}{' '}
+        Eucalyptus {versionText(s.version)} with {formatCount(s.userCount)}{' '}
         {s.userCount === 1 ? 'user' : 'users'}.
       </Text>
       <Table withRowBorders={false} verticalSpacing={2} aria-label="What the test found">
         <Table.Tbody>
-          <Row label="Version" value={`${s.version} (Eucalyptus ${String(s.majorVersion)}.x)`} />
+          <Row
+            label="Version"
+            value={
+              s.version.includes('.')
+                ? s.version
+                : `${versionText(s.version)} (the exact release is not told by this cloud)`
+            }
+          />
           <Row label="Users" value={formatCount(s.userCount)} />
           <Row label="Signed in as" value={s.admin} />
           <Row label="Request signing" value={s.signer} />
@@ -65,6 +72,11 @@ export function SourceTestResult({ test }: { test: UseQueryResult<ConnectionTest
       </Table>
     </Alert>
   );
+}
+
+/** "2.x" when the cloud told only its major version (inferred from the services it runs). */
+function versionText(version: string): string {
+  return version.includes('.') ? version : `${version}.x`;
 }
 
 function Row({ label, value }: { label: string; value: string }) {

@@ -31,7 +31,8 @@ export function InitialiseSchema({ id, database }: { id: string; database: strin
         </Text>
         <Group>
           <Button
-            color="yellow.9"
+            color="yellow.4"
+            autoContrast
             onClick={() => {
               setConfirming(true);
             }}
@@ -46,6 +47,7 @@ export function InitialiseSchema({ id, database }: { id: string; database: strin
           setConfirming(false);
         }}
         title="Create the Bexar schema?"
+        closeButtonProps={{ 'aria-label': 'Close without creating the schema' }}
       >
         <Stack gap="sm">
           <Text size="sm">
@@ -64,7 +66,8 @@ export function InitialiseSchema({ id, database }: { id: string; database: strin
               Cancel
             </Button>
             <Button
-              color="yellow.9"
+              color="yellow.4"
+              autoContrast
               loading={init.isPending}
               onClick={() => {
                 init.mutate();
