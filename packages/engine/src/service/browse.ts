@@ -88,7 +88,8 @@ function compare(a: string | number | null, b: string | number | null): number {
     : String(a).localeCompare(String(b), 'en', { numeric: true });
 }
 
-function cut<T>(rows: readonly T[], query: PageQuery<string>): Page<T> {
+/** One page of rows: `offset` from 0, `limit` 1 to 1000 (100 when absent). */
+export function pageOf<T>(rows: readonly T[], query: PageQuery<string>): Page<T> {
   const offset = Math.max(0, query.offset ?? 0);
   const limit = Math.min(1000, Math.max(1, query.limit ?? 100));
   return { total: rows.length, offset, limit, rows: rows.slice(offset, offset + limit) };
@@ -140,7 +141,7 @@ export class InventoryBrowser {
       const sign = query.order === 'desc' ? -1 : 1;
       rows = [...rows].sort((a, b) => sign * compare(a[key], b[key]));
     }
-    return cut(rows, query);
+    return pageOf(rows, query);
   }
 
   overview(): InventoryOverview {
@@ -241,7 +242,7 @@ export function pagePlanItems(
     const sign = query.order === 'desc' ? -1 : 1;
     rows = [...rows].sort((a, b) => sign * compare(a[key] ?? null, b[key] ?? null));
   }
-  return cut(rows, query);
+  return pageOf(rows, query);
 }
 
 /** Items per kind and action: what the Review step shows before the items themselves. */
