@@ -8,7 +8,7 @@ export class ChooseStep {
   readonly pulledIn: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 2, name: 'Choose' });
+    this.heading = page.getByRole('heading', { level: 2, name: 'Choose', exact: true });
     this.makePlanButton = page.getByRole('button', { name: 'Make the plan' });
     this.summary = page.getByTestId('selection-summary');
     this.pulledIn = page.getByRole('table', { name: 'Resources pulled in, with the reason' });

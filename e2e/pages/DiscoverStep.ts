@@ -7,7 +7,7 @@ export class DiscoverStep {
   readonly progressTable: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 2, name: 'Discover' });
+    this.heading = page.getByRole('heading', { level: 2, name: 'Discover', exact: true });
     this.chooseButton = page.getByRole('link', { name: 'Choose what to migrate' });
     this.progressTable = page.getByRole('table', { name: 'Discovery progress per resource' });
   }

@@ -16,13 +16,13 @@ export class EucalyptusStep {
   readonly continueButton: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 2, name: 'Eucalyptus' });
+    this.heading = page.getByRole('heading', { level: 2, name: 'Eucalyptus', exact: true });
     this.continueButton = page.getByRole('link', { name: 'Continue to Nova' });
   }
 
   async open(): Promise<void> {
     await this.page.goto('/migrate/eucalyptus');
-    await expect(this.heading).toBeVisible();
+    await expect(this.heading).toBeVisible({ timeout: 20_000 });
   }
 
   /** The demo in one click: both connections made, straight on to the Nova step. */

@@ -9,14 +9,14 @@ export class NovaStep {
   readonly initialiseButton: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 2, name: 'Nova' });
+    this.heading = page.getByRole('heading', { level: 2, name: 'Nova', exact: true });
     this.continueButton = page.getByRole('link', { name: 'Continue to Discover' });
     this.initialiseButton = page.getByRole('button', { name: 'Create Nova’s Bexar schema' });
   }
 
   async open(source: string): Promise<void> {
     await this.page.goto(`/migrate/nova?source=${source}`);
-    await expect(this.heading).toBeVisible();
+    await expect(this.heading).toBeVisible({ timeout: 20_000 });
   }
 
   /** The schema row of the test's findings shows this status. */

@@ -63,7 +63,7 @@ test.describe('connecting both sides, discovering and choosing', () => {
 
     // Discovery: progress per resource, the same after a reload, then the overview.
     const discover = new DiscoverStep(page);
-    await expect(discover.heading).toBeVisible();
+    await expect(discover.heading).toBeVisible({ timeout: 20_000 });
     await checkStep(page, testInfo, 'discover (start)');
     const jobId = await discover.start();
     await page.reload();
@@ -81,7 +81,9 @@ test.describe('connecting both sides, discovering and choosing', () => {
 
     // Choose: one user, without snapshots; the preview shows what comes with it and why.
     const choose = new ChooseStep(page);
-    await expect(choose.summary).toHaveText('Everything: every user and all they own.');
+    await expect(choose.summary).toHaveText('Everything: every user and all they own.', {
+      timeout: 20_000,
+    });
     await checkStep(page, testInfo, 'choose (everything)');
     await choose.selectUser('alice/admin');
     await choose.uncheckKind('Snapshots');
@@ -99,7 +101,9 @@ test.describe('connecting both sides, discovering and choosing', () => {
 
     // The selection survives a reload.
     await page.reload();
-    await expect(choose.summary).toHaveText('Everything but snapshots, of user alice/admin.');
+    await expect(choose.summary).toHaveText('Everything but snapshots, of user alice/admin.', {
+      timeout: 20_000,
+    });
     const planId = await choose.makePlan();
     expect(planId).toMatch(/^[0-9a-f-]{36}$/);
   });

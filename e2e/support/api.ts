@@ -33,7 +33,13 @@ export class Api {
 
   /** A signed-in API client (sets the password when this is the first caller). */
   static async signIn(): Promise<Api> {
-    const http = await playwrightRequest.newContext({ baseURL: BASE_URL });
+    // A session of its own: inside a test, a new request context inherits the project's
+    // storageState, and signing in with the browser's cookie would regenerate (end) the session
+    // every wizard spec shares.
+    const http = await playwrightRequest.newContext({
+      baseURL: BASE_URL,
+      storageState: { cookies: [], origins: [] },
+    });
     const state = (await (await http.get('/api/session')).json()) as { passwordSet: boolean };
     const res = await http.post(state.passwordSet ? '/api/session/login' : '/api/session/setup', {
       data: { password: OPERATOR_PASSWORD },

@@ -150,6 +150,7 @@ function Chooser({ inventory, target }: { inventory: Overview; target: string })
             </Text>
             <SelectionPreview
               inventoryId={inventory.id}
+              kinds={allKinds}
               selection={debounced}
               settling={debounced !== selection}
             />

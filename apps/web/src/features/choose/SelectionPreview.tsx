@@ -1,4 +1,4 @@
-import type { PlanSelection, SelectionPreview as Preview } from '@euca2nova/model';
+import type { PlanSelection, ResourceKind, SelectionPreview as Preview } from '@euca2nova/model';
 import { Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
@@ -27,10 +27,13 @@ const PULLED_COLUMNS: ColumnDef<PulledIn>[] = [
  */
 export function SelectionPreview({
   inventoryId,
+  kinds: cloudKinds,
   selection,
   settling,
 }: {
   inventoryId: string;
+  /** The kinds the cloud has: each gets a row, 0 when the selection takes none. */
+  kinds: readonly ResourceKind[];
   selection: PlanSelection | undefined;
   /** The operator is still changing the selection. */
   settling: boolean;
@@ -59,7 +62,7 @@ export function SelectionPreview({
       </Group>
     );
   const p = preview.data;
-  const kinds = KIND_ORDER.filter((k) => p.counts[k] !== undefined);
+  const kinds = KIND_ORDER.filter((k) => cloudKinds.includes(k) || p.counts[k] !== undefined);
   const updating = settling || preview.isFetching;
   return (
     <Stack gap="sm" aria-busy={updating}>
