@@ -2,13 +2,12 @@ import { Box, Checkbox, Table, Text, UnstyledButton, VisuallyHidden } from '@man
 import {
   flexRender,
   getCoreRowModel,
-  getSortedRowModel,
   useReactTable,
   type ColumnDef,
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef, useState, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { formatCount } from '../format.ts';
 import type { RowSelection } from './PagedTable.tsx';
 
@@ -39,26 +38,35 @@ export function LocalTable<Row>({
   initialSort?: SortingState;
 }) {
   const [sorting, setSorting] = useState<SortingState>(initialSort);
-  // See PagedTable: TanStack Table's functions are not memoisable and no React Compiler runs here.
-  // eslint-disable-next-line react-hooks/incompatible-library -- see above
-  const table = useReactTable({
-    data: rows as Row[],
-    columns,
-    getRowId: rowId,
-    state: { sorting },
-    onSortingChange: setSorting,
-    getCoreRowModel: getCoreRowModel(),
-    getSortedRowModel: getSortedRowModel(),
-  });
-  const tableRows = table.getRowModel().rows;
+  const sorted = useMemo(() => sortRows(rows, columns, sorting), [rows, columns, sorting]);
   const scroller = useRef<HTMLDivElement>(null);
+  // See PagedTable: TanStack's functions are not memoisable and no React Compiler runs here.
+  // eslint-disable-next-line react-hooks/incompatible-library -- see above
   const virtualizer = useVirtualizer({
-    count: tableRows.length,
+    count: sorted.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
   });
   const items = virtualizer.getVirtualItems();
+  const firstIndex = items[0]?.index ?? 0;
+  const lastIndex = items.at(-1)?.index ?? -1;
+  // Sorted here, once per change; the table gets only the rows in view (its row model costs per
+  // row given, which thousands of users would pay at every keystroke of a search).
+  const visible = useMemo(
+    () => sorted.slice(firstIndex, lastIndex + 1),
+    [sorted, firstIndex, lastIndex],
+  );
+  const table = useReactTable({
+    data: visible,
+    columns,
+    getRowId: rowId,
+    state: { sorting },
+    onSortingChange: setSorting,
+    manualSorting: true,
+    getCoreRowModel: getCoreRowModel(),
+  });
+  const tableRows = table.getRowModel().rows;
   const paddingTop = items[0]?.start ?? 0;
   const paddingBottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
   const columnCount = columns.length + (selection ? 1 : 0);
@@ -120,7 +128,7 @@ export function LocalTable<Row>({
               </tr>
             )}
             {items.map((v) => {
-              const row = tableRows[v.index];
+              const row = tableRows[v.index - firstIndex];
               if (row === undefined) return null;
               return (
                 <Table.Tr key={row.id} h={ROW_HEIGHT} aria-rowindex={v.index + 2}>
@@ -162,4 +170,31 @@ export function LocalTable<Row>({
       </Text>
     </Box>
   );
+}
+
+const collator = new Intl.Collator('en', { numeric: true });
+
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+
+/** Rows in the order of the first sorted column (its accessorFn's values), computed once each. */
+function sortRows<Row>(
+  rows: readonly Row[],
+  columns: readonly ColumnDef<Row>[],
+  sorting: SortingState,
+): readonly Row[] {
+  const by = sorting[0];
+  if (by === undefined) return rows;
+  const column = columns.find((c) => c.id === by.id);
+  if (column === undefined || !('accessorFn' in column)) return rows;
+  const value = column.accessorFn;
+  const keyed = rows.map((row, i) => ({ row, key: value(row, i) }));
+  const sign = by.desc ? -1 : 1;
+  keyed.sort((a, b) => {
+    const x = a.key;
+    const y = b.key;
+    if (typeof x === 'number' && typeof y === 'number') return sign * (x - y);
+    return sign * collator.compare(text(x), text(y));
+  });
+  return keyed.map((k) => k.row);
 }

@@ -151,6 +151,7 @@ function Chooser({ inventory, target }: { inventory: Overview; target: string })
             <SelectionPreview
               inventoryId={inventory.id}
               kinds={allKinds}
+              counts={counts}
               selection={debounced}
               settling={debounced !== selection}
             />

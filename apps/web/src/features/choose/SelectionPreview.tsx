@@ -28,23 +28,31 @@ const PULLED_COLUMNS: ColumnDef<PulledIn>[] = [
 export function SelectionPreview({
   inventoryId,
   kinds: cloudKinds,
+  counts,
   selection,
   settling,
 }: {
   inventoryId: string;
+  /** How many of each kind the cloud has. */
+  counts: Readonly<Record<string, number>>;
   /** The kinds the cloud has: each gets a row, 0 when the selection takes none. */
   kinds: readonly ResourceKind[];
   selection: PlanSelection | undefined;
   /** The operator is still changing the selection. */
   settling: boolean;
 }) {
+  // Everything needs no asking: all of each kind, nothing left to pull in. (On a large cloud the
+  // server takes seconds to work that out, and the page opens on it.)
+  const everything = selection !== undefined && Object.keys(selection).length === 0;
   const preview = useQuery({
     ...selectionPreviewQuery(inventoryId, selection ?? {}),
-    enabled: selection !== undefined,
+    enabled: selection !== undefined && !everything,
     placeholderData: keepPreviousData,
   });
   if (selection === undefined)
     return <Text size="sm">Nothing is selected yet: check a kind, or pick items by hand.</Text>;
+  if (everything)
+    return <PreviewView preview={everythingOf(counts)} kinds={cloudKinds} updating={settling} />;
   if (preview.isError)
     return (
       <ErrorAlert
@@ -61,9 +69,35 @@ export function SelectionPreview({
         <Text size="sm">Working out what this selection takes…</Text>
       </Group>
     );
-  const p = preview.data;
+  return (
+    <PreviewView
+      preview={preview.data}
+      kinds={cloudKinds}
+      updating={settling || preview.isFetching}
+    />
+  );
+}
+
+function everythingOf(counts: Readonly<Record<string, number>>): Preview {
+  return {
+    counts: Object.fromEntries(
+      Object.entries(counts).map(([k, n]) => [k, { selected: n, pulledIn: 0 }]),
+    ),
+    pulledInTotal: 0,
+    pulledIn: [],
+  };
+}
+
+function PreviewView({
+  preview: p,
+  kinds: cloudKinds,
+  updating,
+}: {
+  preview: Preview;
+  kinds: readonly ResourceKind[];
+  updating: boolean;
+}) {
   const kinds = KIND_ORDER.filter((k) => cloudKinds.includes(k) || p.counts[k] !== undefined);
-  const updating = settling || preview.isFetching;
   return (
     <Stack gap="sm" aria-busy={updating}>
       <Group gap="xs" role="status" aria-live="polite">

@@ -71,7 +71,7 @@ export function DiscoveryProgress({
             <Table.Tr>
               <Table.Th w={260}>Resource</Table.Th>
               <Table.Th>Progress</Table.Th>
-              <Table.Th w={140}>Read</Table.Th>
+              <Table.Th w={180}>Read</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
