@@ -44,11 +44,18 @@ export class NovaStep {
     ).toBeVisible({ timeout: 30_000 });
   }
 
-  /** The trial path: the warning, the confirmation, then the database tested again. */
-  async initialise(): Promise<void> {
+  /** The trial path, first half: the warning's button opens the confirmation. */
+  async askToInitialise(): Promise<Locator> {
     await this.initialiseButton.click();
     const dialog = this.page.getByRole('dialog', { name: 'Create the Bexar schema?' });
     await expect(dialog).toContainText('nova-manage db sync');
+    return dialog;
+  }
+
+  /** The trial path: the warning, the confirmation, then the database tested again. */
+  async initialise(): Promise<void> {
+    const dialog = this.page.getByRole('dialog', { name: 'Create the Bexar schema?' });
+    if (!(await dialog.isVisible())) await this.askToInitialise();
     await dialog.getByRole('button', { name: 'Create the schema' }).click();
     await expect(dialog).toBeHidden({ timeout: 60_000 });
   }

@@ -53,6 +53,8 @@ test.describe('connecting both sides, discovering and choosing', () => {
     await nova.fill(databaseUrl, imagesPath);
     await nova.saveAndTest();
     await nova.expectStatus('empty');
+    await nova.askToInitialise();
+    await checkStep(page, testInfo, 'nova (confirm the trial schema)');
     await nova.initialise();
     await nova.expectStatus('bexar');
     await expect(page.getByTestId('target-found')).toContainText('Nova 2011.1 (Bexar)');
@@ -161,6 +163,7 @@ test.describe('connecting both sides, discovering and choosing', () => {
       eucarcValue(eucarc, 'EC2_ACCESS_KEY'),
     );
     await expect(page.getByRole('textbox', { name: 'Secret key' })).toHaveValue('');
+    await checkStep(page, testInfo, 'eucalyptus (change the connection)');
 
     const api = await Api.signIn();
     const { eucalyptus } = await api.demoConnections();
