@@ -1,6 +1,6 @@
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
-import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
+import { Alert, MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
@@ -29,11 +29,18 @@ const queryClient: QueryClient = new QueryClient({
 });
 
 // Mantine's default blue (shade 6) and dimmed grey miss WCAG AA contrast for small text on white;
-// shade 8 and gray.7 meet it.
-const theme = createTheme({ primaryShade: { light: 8, dark: 5 } });
+// shade 8 and gray.7 meet it. So do red.9 for field errors (red.6 does not) and dark alert titles
+// (an alert's tinted title misses it on its tinted background for red, yellow and green alike;
+// the tint and the words still say what kind of alert it is).
+const theme = createTheme({
+  primaryShade: { light: 8, dark: 5 },
+  components: {
+    Alert: Alert.extend({ styles: { title: { color: 'var(--mantine-color-text)' } } }),
+  },
+});
 const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   variables: {},
-  light: { '--mantine-color-dimmed': t.colors.gray[7] },
+  light: { '--mantine-color-dimmed': t.colors.gray[7], '--mantine-color-error': t.colors.red[9] },
   dark: {},
 });
 

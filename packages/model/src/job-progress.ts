@@ -224,8 +224,8 @@ export function logLineOf(e: JobEvent): LogLine | undefined {
 }
 
 /**
- * Applies events (in increasing seq order; one at or below the last applied seq is ignored, so a
- * replay overlapping what was applied is harmless) and returns a new progress. What did not change is
+ * Applies events (in increasing seq order; those at or below `asOfSeq` are ignored, so a replay
+ * overlapping what was applied is harmless) and returns a new progress. What did not change is
  * shared with the old one, so React sees which parts moved.
  */
 export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[]): JobProgress {

@@ -17,6 +17,7 @@ export const connectionKeys = {
   lists: () => [...connectionKeys.all, 'list'] as const,
   list: (kind?: ConnectionKind) => [...connectionKeys.lists(), kind ?? 'all'] as const,
   detail: (id: string) => [...connectionKeys.all, 'detail', id] as const,
+  test: (id: string) => [...connectionKeys.detail(id), 'test'] as const,
 };
 
 export const connectionListQuery = (kind?: ConnectionKind) =>
@@ -53,6 +54,19 @@ export function createDemoConnections(): Promise<{ eucalyptus: Connection; nova:
 export function testConnection(id: string): Promise<ConnectionTest> {
   return postJson(`/api/connections/${id}/test`, {}, ConnectionTestSchema);
 }
+
+/**
+ * The last test of a stored connection. The server keeps no result, so a page that opens a
+ * connection (a reload, a link) tests it again; the test reads and never writes, so asking twice
+ * is harmless. Kept until the operator asks again (a connection's public part never changes).
+ */
+export const connectionTestQuery = (id: string) =>
+  queryOptions({
+    queryKey: connectionKeys.test(id),
+    queryFn: () => testConnection(id),
+    staleTime: Infinity,
+    retry: false,
+  });
 
 /** Gives an empty Nova database Bexar's schema (for trials). */
 export function initialiseNova(id: string): Promise<ConnectionTest> {
