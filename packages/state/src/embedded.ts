@@ -53,7 +53,8 @@ export async function startEmbeddedPostgres(
   const password = await readOrCreatePassword(passwordFile);
   const host = options.host ?? '127.0.0.1';
   const user = options.user ?? 'postgres';
-  const port = options.port && options.port > 0 ? options.port : await freePort(host);
+  const port =
+    options.port && options.port > 0 ? options.port : await rememberedPort(options.dataDir, host);
   const onLog = options.onLog ?? (() => undefined);
   const Cluster = await loadEmbeddedPostgres();
   const pg = new Cluster({
@@ -215,6 +216,35 @@ async function readOrCreatePassword(file: string): Promise<string> {
 }
 
 /** Asks the kernel for a free port on `host`. */
+/**
+ * Without a configured port, the port of the last start when it is free again, else any free one
+ * (remembered for next time): stored connections hold URLs with the port (the demo Nova database
+ * is one), and they must keep working across restarts.
+ */
+async function rememberedPort(dataDir: string, host: string): Promise<number> {
+  const file = join(dataDir, 'port');
+  const last = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(last) && last > 0 && last < 65536 && (await isFree(last, host))) return last;
+  const port = await freePort(host);
+  await writeFile(file, `${String(port)}\n`);
+  return port;
+}
+
+function isFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, host, () => {
+      server.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}
+
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -62,6 +62,8 @@ describe('embedded PostgreSQL', () => {
     const second = await startEmbeddedPostgres({ dataDir });
     try {
       expect(second.initialised).toBe(false);
+      // The same port while it is free, so stored connection URLs keep working.
+      expect(second.port).toBe(first.port);
       const rows = await query<{ v: string }>(second.adminUrl, 'SELECT v FROM kept');
       expect(rows).toEqual([{ v: 'yes' }]);
     } finally {
