@@ -394,6 +394,16 @@ export function sampleEvents(): JobEvent[] {
       outcome: 'succeeded',
       durationMs: 1200,
     },
+    {
+      ...base,
+      seq: 11,
+      type: 'run-totals',
+      phases: [
+        { phase: 'users', items: 6 },
+        { phase: 'images', items: 3, bytes: 4096 },
+      ],
+      skipped: 1,
+    },
   ];
 }
 
