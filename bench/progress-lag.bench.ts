@@ -67,7 +67,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, JobSubscribeAck, ServerToClientEvents } from '@euca2nova/model';
+import {
+  decodeJobEventsBatch,
+  type ClientToServerEvents,
+  type JobSubscribeAck,
+  type ServerToClientEvents,
+} from '@euca2nova/model';
 import { initNovaSchema } from '@euca2nova/nova';
 import { ensureDatabase, startEmbeddedPostgres } from '@euca2nova/state';
 import { startSimProcess, type SimProcess } from './sim-process.ts';
@@ -389,8 +394,10 @@ async function follow(url: string, cookie: string, jobId: string): Promise<Follo
     maxSeq: 0,
     batches: 0,
   };
-  client.on('job:events', (batch) => {
+  client.on('job:events', (wire) => {
     const now = Date.now();
+    // As every client reads them (the web wizard too): decoding is part of the delivery.
+    const batch = decodeJobEventsBatch(wire);
     if (batch.jobId !== jobId) return;
     f.batches++;
     for (const e of batch.events) {

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
 import {
   ReportSchema,
+  decodeJobEventsBatch,
   type ApiJob,
   type ClientToServerEvents,
   type Connection,
@@ -331,7 +332,8 @@ describe('a migration through the API', async () => {
         extraHeaders: { cookie: h.cookie },
       });
       client.on('job:events', (b) => {
-        if (b.jobId === job.id) received.push(...b.events);
+        const batch = decodeJobEventsBatch(b);
+        if (batch.jobId === job.id) received.push(...batch.events);
       });
       const ack = await client.emitWithAck('job:subscribe', { jobId: job.id, afterSeq });
       expect(ack.ok).toBe(true);
