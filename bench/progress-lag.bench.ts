@@ -60,7 +60,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -103,6 +103,8 @@ interface Follower {
   replayedTo: number;
   maxSeq: number;
   batches: number;
+  /** Characters of the socket.io packets received (what the server wrote, what the client parsed). */
+  wireChars: number;
 }
 
 // ---- processes
@@ -393,6 +395,7 @@ async function follow(url: string, cookie: string, jobId: string): Promise<Follo
     replayedTo: Number.POSITIVE_INFINITY,
     maxSeq: 0,
     batches: 0,
+    wireChars: 0,
   };
   client.on('job:events', (wire) => {
     const now = Date.now();
@@ -416,6 +419,9 @@ async function follow(url: string, cookie: string, jobId: string): Promise<Follo
       client.once('connect_error', (e) => {
         reject(new Error(`a client could not connect: ${e.message}`));
       });
+    });
+    client.io.engine.on('packet', (p) => {
+      if (typeof p.data === 'string') f.wireChars += p.data.length;
     });
     const ack = await Promise.race([
       client.emitWithAck('job:subscribe', { jobId, afterSeq: 0 }),
@@ -618,7 +624,18 @@ async function main(): Promise<void> {
       'SELECT type, count(*) AS n FROM job_events WHERE job_id = $1 GROUP BY type',
       [jobId],
     );
+    // The server's own transfer workers (JobHost) copy images too, beside the migrate process's.
+    const copiers = await db.query<{ worker: string | null; n: string }>(
+      `SELECT result->>'worker' AS worker, count(*) AS n FROM job_steps
+        WHERE job_id = $1 AND phase = 'images' AND item <> '' GROUP BY 1`,
+      [jobId],
+    );
     await db.end();
+    const serverWorker = `${hostname()}:${String(serverPid)}`;
+    const copiedByServer = copiers.rows
+      .filter((r) => r.worker === serverWorker)
+      .reduce((n, r) => n + Number(r.n), 0);
+    const copiedInAll = copiers.rows.reduce((n, r) => n + Number(r.n), 0);
     const dbCount: Record<string, number> = Object.fromEntries(
       counts.rows.map((r) => [r.type, Number(r.n)]),
     );
@@ -747,6 +764,7 @@ async function main(): Promise<void> {
     const added = serverCpu - idleRate * wall;
     const pct = (s: number, w: number): string => `${((s / w) * 100).toFixed(1)}%`;
     const perClient = followers.map((f) => f.seqs.length);
+    const wireMiB = followers.map((f) => f.wireChars / MiB);
     const batches = followers.map((f) => f.batches);
     const itemLine = ITEM_EVENTS.map((t) => `${t} ${String(dbCount[t] ?? 0)}`).join(', ');
     const loadavg = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
@@ -758,6 +776,7 @@ async function main(): Promise<void> {
       `job: ${String(lastSeq)} events in the store (${itemLine}); ${String(dbEvents)} rows`,
       `clients: ${String(followers.length)} of ${String(CLIENTS)} subscribed (${((tSubscribed - tJob) / 1000).toFixed(2)} s from "Job <id>" to the last ack)`,
       `events per client: ${String(Math.min(...perClient))}..${String(Math.max(...perClient))} received (coalesced bytes-progress skip seqs), in ${String(Math.min(...batches))}..${String(Math.max(...batches))} batches; ${String(received)} in all, ${String(live)} live`,
+      `wire: ${Math.min(...wireMiB).toFixed(1)}..${Math.max(...wireMiB).toFixed(1)} MiB of socket.io packets per client, ${((Math.max(...wireMiB) * MiB) / Math.max(1, ...perClient)).toFixed(1)} characters per event; ${wireMiB.reduce((a, b) => a + b, 0).toFixed(0)} MiB to the ${String(followers.length)} clients`,
       `lag of the live events, over every client (event.at = now() in the appending transaction, i.e. its start):`,
       `  event.at → client  ${dist(total)}`,
       `  event.at → commit  ${dist(visible)}   (the writer's transaction; not the server's doing)`,
@@ -774,6 +793,7 @@ async function main(): Promise<void> {
       `server CPU: ${serverCpu.toFixed(2)} s over ${wall.toFixed(1)} s (${pct(serverCpu, wall)} of a core; peak second ${(Math.max(0, ...perSecond) * 100).toFixed(0)}%)`,
       `server idle baseline: ${pct(idleRate, 1)} of a core; added CPU ${added.toFixed(2)} s = ${pct(added, wall)} of a core, ${((added / Math.max(1, received + sentinelRun.events.length)) * 1e6).toFixed(1)} µs per event delivered (sentinel included)`,
       `server peak RSS: ${serverRss.toFixed(0)} MiB`,
+      `image copies: ${String(copiedByServer)} of ${String(copiedInAll)} by the server's own transfer workers, the rest by the migrate process (the server's CPU above includes them)`,
       `migrate process (for comparison): CPU user ${String(migrateUser)} s, system ${String(migrateSys)} s = ${pct((migrateUser ?? 0) + (migrateSys ?? 0), migrateWall ?? 1)} of a core; peak RSS ${((rssKiB ?? 0) / 1024).toFixed(0)} MiB`,
       `client process (${String(followers.length)} sockets, this one): CPU ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(2)} s = ${pct((ownCpu.user + ownCpu.system) / 1e6, wall)} of a core; event-loop delay p99 ${loop(loopDelay.percentile(99))}, max ${loop(loopDelay.max)}`,
       `(after the migrate exited, the clients caught up in ${((t1 - tMigrated) / 1000).toFixed(2)} s)`,
