@@ -58,7 +58,7 @@
 //   Server CPU 24.7 / 32.2 s over 85 / 67 s, against an idle baseline of 1.4-8.2% of a core on the
 //     busy VM: not comparable with the figures above, which were taken with the machine less loaded.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -117,6 +117,58 @@ async function cpuSeconds(pid: number): Promise<number> {
   // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Busy CPU seconds of the whole machine so far (every core; idle and iowait left out). */
+async function machineBusySeconds(): Promise<number> {
+  const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal
+  const f = cpu.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return (total - (f[3] ?? 0) - (f[4] ?? 0)) / CLK_TCK;
+}
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** Its own CPU seconds and those of its children it has reaped. */
+  cpu: number;
+}
+
+/** Every live process, from /proc. */
+async function processes(): Promise<Proc[]> {
+  const out: Proc[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const close = stat.lastIndexOf(')');
+    if (close < 0) continue;
+    const f = stat.slice(close + 2).split(' ');
+    out.push({
+      pid: Number(name),
+      ppid: Number(f[1]),
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK,
+    });
+  }
+  return out;
+}
+
+/**
+ * CPU seconds used so far by the processes `isRoot` picks and everything below them, the exited
+ * ones too (a parent's reaped children are in its count; a live process is in nobody's).
+ */
+function treeCpu(procs: readonly Proc[], isRoot: (p: Proc) => boolean): number {
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  let sum = 0;
+  for (const p of procs)
+    for (let q: Proc | undefined = p; q !== undefined; q = byPid.get(q.ppid))
+      if (isRoot(q)) {
+        sum += p.cpu;
+        break;
+      }
+  return sum;
 }
 
 /** Peak resident set of a live process, in MiB. */
@@ -520,6 +572,33 @@ async function main(): Promise<void> {
     clock = notifyClock.child;
 
     process.stderr.write(`migrating, with ${String(CLIENTS)} clients following…\n`);
+    // The CPU budget of the whole machine: every role of the run, and the rest (other work).
+    const procs0 = await processes();
+    const procOf = new Map(procs0.map((p) => [p.pid, p]));
+    const descends = (p: Proc, pid: number): boolean => {
+      for (let q = procOf.get(p.ppid); q !== undefined; q = procOf.get(q.ppid))
+        if (q.pid === pid) return true;
+      return false;
+    };
+    const pgRoots = new Set(
+      procs0
+        .filter(
+          (p) =>
+            p.comm === 'postgres' &&
+            procOf.get(p.ppid)?.comm !== 'postgres' &&
+            descends(p, process.pid),
+        )
+        .map((p) => p.pid),
+    );
+    const roles = (procs: readonly Proc[]): Record<string, number> => ({
+      server: treeCpu(procs, (p) => p.pid === serverPid),
+      simulator: treeCpu(procs, (p) => p.pid === sim?.pid),
+      postgresql: treeCpu(procs, (p) => pgRoots.has(p.pid)),
+      sentinel: treeCpu(procs, (p) => p.pid === sentinel?.pid),
+      'notify-clock': treeCpu(procs, (p) => p.pid === clock?.pid),
+    });
+    const roles0 = roles(procs0);
+    const machine0 = await machineBusySeconds();
     const cpu0 = await cpuSeconds(serverPid);
     const t0 = performance.now();
     const wallT0 = Date.now();
@@ -578,16 +657,22 @@ async function main(): Promise<void> {
 
     // Server CPU, sampled each second (the peak second tells more than the mean).
     const perSecond: number[] = [];
+    /** Busy cores of the whole machine, each second. */
+    const machinePerSecond: number[] = [];
     const sampling = new AbortController();
     const sampler = (async () => {
       let last = await cpuSeconds(serverPid);
+      let lastMachine = await machineBusySeconds();
       let lastT = performance.now();
       while (!sampling.signal.aborted) {
         await sleep(1000);
         const c = await cpuSeconds(serverPid).catch(() => last);
+        const m = await machineBusySeconds();
         const t = performance.now();
         perSecond.push((c - last) / ((t - lastT) / 1000));
+        machinePerSecond.push((m - lastMachine) / ((t - lastT) / 1000));
         last = c;
+        lastMachine = m;
         lastT = t;
       }
     })();
@@ -646,6 +731,8 @@ async function main(): Promise<void> {
     while (followers.some((f) => f.maxSeq < lastSeq) && Date.now() < drainEnd) await sleep(20);
     const t1 = performance.now();
     const cpu1 = await cpuSeconds(serverPid);
+    const roles1 = roles(await processes());
+    const machine1 = await machineBusySeconds();
     const serverRss = await peakRssMiB(serverPid);
     const ownCpu = process.cpuUsage(ownCpu0);
     loopDelay.disable();
@@ -769,6 +856,23 @@ async function main(): Promise<void> {
     const itemLine = ITEM_EVENTS.map((t) => `${t} ${String(dbCount[t] ?? 0)}`).join(', ');
     const loadavg = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 
+    const migrateCpu = (migrateUser ?? 0) + (migrateSys ?? 0);
+    const ownCpuSeconds = (ownCpu.user + ownCpu.system) / 1e6;
+    const used: Record<string, number> = {
+      server: serverCpu,
+      migrate: migrateCpu,
+      [`clients (this process)`]: ownCpuSeconds,
+    };
+    for (const [k, v] of Object.entries(roles1)) if (k !== 'server') used[k] = v - (roles0[k] ?? 0);
+    const machineBusy = machine1 - machine0;
+    used['other work'] = Math.max(0, machineBusy - Object.values(used).reduce((a, b) => a + b, 0));
+    const budgetLine = `${(machineBusy / wall).toFixed(2)} of ${String(cpus().length)} cores busy on average (${machineBusy.toFixed(0)} s): ${Object.entries(
+      used,
+    )
+      .map(([k, v]) => `${k} ${(v / wall).toFixed(2)}`)
+      .join(', ')} cores`;
+    const sortedMachine = [...machinePerSecond].sort((x, y) => x - y);
+    const saturated = machinePerSecond.filter((c) => c >= 0.95 * cpus().length).length;
     const lines = [
       `# euca2nova live progress under load (${new Date().toISOString()})`,
       `machine: ${String(cpus().length)} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB; load average at the end ${loadavg} (shared with other work)`,
@@ -776,7 +880,7 @@ async function main(): Promise<void> {
       `job: ${String(lastSeq)} events in the store (${itemLine}); ${String(dbEvents)} rows`,
       `clients: ${String(followers.length)} of ${String(CLIENTS)} subscribed (${((tSubscribed - tJob) / 1000).toFixed(2)} s from "Job <id>" to the last ack)`,
       `events per client: ${String(Math.min(...perClient))}..${String(Math.max(...perClient))} received (coalesced bytes-progress skip seqs), in ${String(Math.min(...batches))}..${String(Math.max(...batches))} batches; ${String(received)} in all, ${String(live)} live`,
-      `wire: ${Math.min(...wireMiB).toFixed(1)}..${Math.max(...wireMiB).toFixed(1)} MiB of socket.io packets per client, ${((Math.max(...wireMiB) * MiB) / Math.max(1, ...perClient)).toFixed(1)} characters per event; ${wireMiB.reduce((a, b) => a + b, 0).toFixed(0)} MiB to the ${String(followers.length)} clients`,
+      `wire: ${Math.min(...wireMiB).toFixed(2)}..${Math.max(...wireMiB).toFixed(2)} MiB of socket.io packets per client, ${((Math.max(...wireMiB) * MiB) / Math.max(1, ...perClient)).toFixed(1)} characters per event; ${wireMiB.reduce((a, b) => a + b, 0).toFixed(0)} MiB to the ${String(followers.length)} clients`,
       `lag of the live events, over every client (event.at = now() in the appending transaction, i.e. its start):`,
       `  event.at → client  ${dist(total)}`,
       `  event.at → commit  ${dist(visible)}   (the writer's transaction; not the server's doing)`,
@@ -794,6 +898,8 @@ async function main(): Promise<void> {
       `server idle baseline: ${pct(idleRate, 1)} of a core; added CPU ${added.toFixed(2)} s = ${pct(added, wall)} of a core, ${((added / Math.max(1, received + sentinelRun.events.length)) * 1e6).toFixed(1)} µs per event delivered (sentinel included)`,
       `server peak RSS: ${serverRss.toFixed(0)} MiB`,
       `image copies: ${String(copiedByServer)} of ${String(copiedInAll)} by the server's own transfer workers, the rest by the migrate process (the server's CPU above includes them)`,
+      `machine CPU over the run: ${budgetLine}`,
+      `  ${String(saturated)} of ${String(machinePerSecond.length)} seconds with the ${String(cpus().length)} cores ≥ 95% busy; busy cores per second p50 ${percentile(sortedMachine, 50).toFixed(2)}, p90 ${percentile(sortedMachine, 90).toFixed(2)}`,
       `migrate process (for comparison): CPU user ${String(migrateUser)} s, system ${String(migrateSys)} s = ${pct((migrateUser ?? 0) + (migrateSys ?? 0), migrateWall ?? 1)} of a core; peak RSS ${((rssKiB ?? 0) / 1024).toFixed(0)} MiB`,
       `client process (${String(followers.length)} sockets, this one): CPU ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(2)} s = ${pct((ownCpu.user + ownCpu.system) / 1e6, wall)} of a core; event-loop delay p99 ${loop(loopDelay.percentile(99))}, max ${loop(loopDelay.max)}`,
       `(after the migrate exited, the clients caught up in ${((t1 - tMigrated) / 1000).toFixed(2)} s)`,
