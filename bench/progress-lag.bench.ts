@@ -413,6 +413,20 @@ async function startServer(
   }
 }
 
+/**
+ * The server's event-loop delay (prom-client's gauges, in ms) since the previous scrape: its
+ * histogram is reset at each one, so a scrape before the run starts the window.
+ */
+async function serverLoopDelay(url: string, cookie: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { cookie } })).text();
+  const out: Record<string, number> = {};
+  for (const q of ['p50', 'p90', 'p99', 'max']) {
+    const m = new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)$`, 'm').exec(text);
+    out[q] = Number(m?.[1] ?? NaN) * 1000;
+  }
+  return out;
+}
+
 /** Signs in as the operator: the `name=value` of the session cookie. */
 async function signIn(url: string): Promise<string> {
   const res = await fetch(`${url}/api/session/login`, {
@@ -598,6 +612,7 @@ async function main(): Promise<void> {
       'notify-clock': treeCpu(procs, (p) => p.pid === clock?.pid),
     });
     const roles0 = roles(procs0);
+    await serverLoopDelay(started.url, cookie);
     const machine0 = await machineBusySeconds();
     const cpu0 = await cpuSeconds(serverPid);
     const t0 = performance.now();
@@ -731,6 +746,7 @@ async function main(): Promise<void> {
     while (followers.some((f) => f.maxSeq < lastSeq) && Date.now() < drainEnd) await sleep(20);
     const t1 = performance.now();
     const cpu1 = await cpuSeconds(serverPid);
+    const serverLoop = await serverLoopDelay(started.url, cookie);
     const roles1 = roles(await processes());
     const machine1 = await machineBusySeconds();
     const serverRss = await peakRssMiB(serverPid);
@@ -896,6 +912,7 @@ async function main(): Promise<void> {
       `order: ${unordered === 0 ? 'every client got increasing seqs' : `${String(unordered)} client(s) got a seq out of order`}; ${behind === 0 ? `all reached seq ${String(lastSeq)}` : `${String(behind)} client(s) never reached seq ${String(lastSeq)}`}`,
       `server CPU: ${serverCpu.toFixed(2)} s over ${wall.toFixed(1)} s (${pct(serverCpu, wall)} of a core; peak second ${(Math.max(0, ...perSecond) * 100).toFixed(0)}%)`,
       `server idle baseline: ${pct(idleRate, 1)} of a core; added CPU ${added.toFixed(2)} s = ${pct(added, wall)} of a core, ${((added / Math.max(1, received + sentinelRun.events.length)) * 1e6).toFixed(1)} µs per event delivered (sentinel included)`,
+      `server event-loop delay: ${['p50', 'p90', 'p99', 'max'].map((q) => `${q} ${(serverLoop[q] ?? NaN).toFixed(0)}`).join('  ')} ms`,
       `server peak RSS: ${serverRss.toFixed(0)} MiB`,
       `image copies: ${String(copiedByServer)} of ${String(copiedInAll)} by the server's own transfer workers, the rest by the migrate process (the server's CPU above includes them)`,
       `machine CPU over the run: ${budgetLine}`,
