@@ -4,7 +4,11 @@
 // `subscribed <replayedTo>` once subscribed, then `<seq> <at ms> <receipt ms> <type>` per event.
 // Usage: BENCH_COOKIE='euca2nova_session=…' node --import tsx sentinel-client.ts <url> <jobId>
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '@euca2nova/model';
+import {
+  decodeJobEventsBatch,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@euca2nova/model';
 
 const [url, jobId] = process.argv.slice(2);
 const cookie = process.env.BENCH_COOKIE;
@@ -18,8 +22,9 @@ const client: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
   forceNew: true,
 });
 let lines: string[] = [];
-client.on('job:events', (batch) => {
+client.on('job:events', (wire) => {
   const now = Date.now();
+  const batch = decodeJobEventsBatch(wire);
   if (batch.jobId !== jobId) return;
   for (const e of batch.events)
     lines.push(`${String(e.seq)} ${String(Date.parse(e.at))} ${String(now)} ${e.type}`);

@@ -15,6 +15,7 @@ import {
   ReportSummarySchema,
   applyJobEvents,
   emptyJobProgress,
+  decodeJobEventsBatch,
   type ApiJob,
   type ClientToServerEvents,
   type Connection,
@@ -395,7 +396,8 @@ describe('a migration through the API', async () => {
         extraHeaders: { cookie: h.cookie },
       });
       client.on('job:events', (b) => {
-        if (b.jobId === job.id) received.push(...b.events);
+        const batch = decodeJobEventsBatch(b);
+        if (batch.jobId === job.id) received.push(...batch.events);
       });
       const ack = await client.emitWithAck('job:subscribe', { jobId: job.id, afterSeq });
       expect(ack.ok).toBe(true);

@@ -90,6 +90,17 @@ describe('the progress coalescer', () => {
     expect(all.at(-1)).toMatchObject({ type: 'bytes-progress', bytesDone: 995 });
   });
 
+  it('collapses each item to its latest bytes window after window, never touching a sent one', () => {
+    coalescer.push([done('x')]);
+    coalescer.push([bytes('a', 1), bytes('b', 1), bytes('a', 2), done('c'), bytes('a', 3)]);
+    coalescer.flush();
+    coalescer.push([bytes('b', 2), bytes('a', 4), bytes('b', 3)]);
+    coalescer.flush();
+    const shown = (b: JobEvent[]) =>
+      b.map((e) => (e.type === 'bytes-progress' ? `${e.sourceId}${String(e.bytesDone)}` : e.type));
+    expect(emitted.map(shown)).toEqual([['item-done'], ['b1', 'item-done', 'a3'], ['a4', 'b3']]);
+  });
+
   it('flushes on demand and sends nothing once closed', () => {
     coalescer.push([done('a')]);
     coalescer.push([done('b')]);

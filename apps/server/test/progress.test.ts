@@ -5,12 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import type {
-  ClientToServerEvents,
-  JobEvent,
-  JobEventBody,
-  JobSubscribeAck,
-  ServerToClientEvents,
+import {
+  decodeJobEventsBatch,
+  type ClientToServerEvents,
+  type JobEvent,
+  type JobEventBody,
+  type JobSubscribeAck,
+  type ServerToClientEvents,
 } from '@euca2nova/model';
 import { PgJobStore } from '@euca2nova/state';
 import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
@@ -89,7 +90,8 @@ describe('live job progress over socket.io', async () => {
     const client = connect(TOKEN, base);
     const batches: JobEvent[][] = [];
     client.on('job:events', (b) => {
-      if (b.jobId === jobId) batches.push(b.events);
+      const batch = decodeJobEventsBatch(b);
+      if (batch.jobId === jobId) batches.push(batch.events);
     });
     const ack = await client.emitWithAck('job:subscribe', { jobId, afterSeq });
     return { client, batches, seqs: () => batches.flat().map((e) => e.seq), ack };

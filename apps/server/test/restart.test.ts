@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '@euca2nova/euca-sim';
 import {
   ReportSchema,
+  decodeJobEventsBatch,
   type ApiJob,
   type ClientToServerEvents,
   type Connection,
@@ -167,7 +168,8 @@ describe('a server killed in the middle of a migration', async () => {
       });
       sockets.push(s);
       s.on('job:events', (b) => {
-        if (b.jobId === job.id) received.push(...b.events);
+        const batch = decodeJobEventsBatch(b);
+        if (batch.jobId === job.id) received.push(...batch.events);
       });
       const ack = await s.emitWithAck('job:subscribe', { jobId: job.id, afterSeq });
       expect(ack.ok).toBe(true);

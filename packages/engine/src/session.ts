@@ -158,11 +158,10 @@ export async function startTransferWorkers(options: {
 }): Promise<TransferWorkers> {
   const shutdown = new AbortController();
   const contexts = new JobContexts((jobId) =>
-    loadJobContext(
-      options.store,
-      jobId,
-      options.connectSource === undefined ? {} : { connectSource: options.connectSource },
-    ),
+    loadJobContext(options.store, jobId, {
+      writeInput: 'on-first-use',
+      ...(options.connectSource === undefined ? {} : { connectSource: options.connectSource }),
+    }),
   );
   await options.queue.work(options.concurrency, (task, attempt) =>
     runTransfer(

@@ -293,3 +293,52 @@ describe('a phase larger than one journal transaction', () => {
     }
   }, 240_000);
 });
+
+describe('a plan that leaves out more items than one journal transaction holds', () => {
+  it('announces them in chunks; a failure between chunks is resumed with each announced once', async () => {
+    // scale:260 has 520 snapshots, which Bexar cannot hold: more than one 500-event chunk.
+    const { cloud, target, state } = await parts({ scenario: 'scale:260' });
+    const snapshots = cloud.inventory.snapshots.length;
+    expect(snapshots).toBeGreaterThan(500);
+    const { jobId, plan } = await preparedJob(state, cloud, target, { kinds: ['snapshot'] });
+    const skipped = plan.items.filter((i) => i.action === 'unsupported' || i.action === 'conflict');
+    expect(skipped.length).toBeGreaterThan(500);
+    // The store refuses the plan's second chunk once, as a database gone away would.
+    let planWrites = 0;
+    const store = new Proxy(state.store, {
+      get(t, p, r): unknown {
+        if (p === 'recordSteps')
+          return async (id: string, writes: readonly { phase: string; item: string }[]) => {
+            if (writes.some((x) => x.phase.startsWith('plan'))) {
+              planWrites += 1;
+              if (planWrites === 2) throw new Error('connection terminated unexpectedly');
+            }
+            return t.recordSteps(id, writes as Parameters<typeof t.recordSteps>[1]);
+          };
+        const v: unknown = Reflect.get(t, p, r);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const announced = async (): Promise<string[]> =>
+      (await state.store.listEvents(jobId, 0, 1_000_000)).flatMap((e) =>
+        e.type === 'item-skipped' ? [`${e.kind}:${e.sourceId}`] : [],
+      );
+    const first = await runMigration({ store, queue: state.queue }, jobId, { pollMs: 100 });
+    expect(first.status).toBe('failed');
+    // The first chunk stands, in a transaction of its own; the plan's step is not done.
+    expect(await announced()).toHaveLength(500);
+    expect((await state.store.steps(jobId, 'plan')).some((s) => s.status === 'done')).toBe(false);
+
+    const again = await runMigration({ store, queue: state.queue }, jobId, { pollMs: 100 });
+    expect(again.status).toBe('succeeded');
+    const ids = await announced();
+    expect(ids).toHaveLength(skipped.length);
+    expect(new Set(ids)).toEqual(new Set(skipped.map((i) => `${i.kind}:${i.sourceId}`)));
+    // Each chunk but the last has a step of its own, which no count of items or phases sees.
+    const chunks = (await state.store.steps(jobId)).filter((x) => x.phase.startsWith('plan:'));
+    expect(chunks.map((x) => [x.phase, x.item, x.status])).toEqual([
+      ['plan:skipped:0', '', 'done'],
+    ]);
+    expect(again.report?.timings.map((t) => t.phase)).not.toContain('plan:skipped:0');
+  }, 240_000);
+});

@@ -268,7 +268,10 @@ export {
   JobSubscribeSchema,
   JobUnsubscribeSchema,
   PROGRESS_MAX_EMISSIONS_PER_SECOND,
+  JOB_EVENTS_WIRE_VERSION,
+  JobEventsWireError,
   decodeJobEventsBatch,
+  encodeJobEventsBatch,
   jobRoom,
 } from './api/progress.ts';
 export {
@@ -293,6 +296,11 @@ export type {
   JobSubscribeAck,
   JobEventsBatch,
   JobEventsWireBatch,
+  WireEventRun,
+  WireItemDoneRun,
+  WireItemFailedRun,
+  WireItemSkippedRun,
+  WireRun,
   ServerToClientEvents,
   ClientToServerEvents,
 } from './api/progress.ts';

@@ -16,7 +16,15 @@ export interface CoalescerOptions {
 export class EventCoalescer {
   readonly #options: CoalescerOptions;
   readonly #now: () => number;
-  #pending: JobEvent[] = [];
+  /** In seq order; a bytes-progress superseded within the window leaves a hole (undefined). */
+  #pending: (JobEvent | undefined)[] = [];
+  /**
+   * Where each item's pending bytes-progress is in `#pending`: a newer one empties that slot in
+   * one step. (Filtering the whole window per bytes event cost O(window) each, and a window holds
+   * thousands of item events while a row phase commits.)
+   */
+  #bytesAt = new Map<string, number>();
+  #holes = 0;
   #lastEmit = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -30,9 +38,13 @@ export class EventCoalescer {
     if (this.#closed || events.length === 0) return;
     for (const e of events) {
       if (e.type === 'bytes-progress') {
-        this.#pending = this.#pending.filter(
-          (p) => !(p.type === 'bytes-progress' && p.kind === e.kind && p.sourceId === e.sourceId),
-        );
+        const key = `${e.kind}\u0000${e.sourceId}`;
+        const before = this.#bytesAt.get(key);
+        if (before !== undefined) {
+          this.#pending[before] = undefined;
+          this.#holes++;
+        }
+        this.#bytesAt.set(key, this.#pending.length);
       }
       this.#pending.push(e);
     }
@@ -44,8 +56,14 @@ export class EventCoalescer {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#closed || this.#pending.length === 0) return;
-    const batch = this.#pending;
+    const pending = this.#pending;
+    const batch =
+      this.#holes === 0
+        ? (pending as JobEvent[])
+        : pending.filter((e): e is JobEvent => e !== undefined);
     this.#pending = [];
+    this.#bytesAt.clear();
+    this.#holes = 0;
     this.#lastEmit = this.#now();
     this.#options.emit(batch);
   }
@@ -55,6 +73,8 @@ export class EventCoalescer {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = [];
+    this.#bytesAt.clear();
+    this.#holes = 0;
   }
 
   #schedule(): void {

@@ -4,6 +4,7 @@ import {
   JobSubscribeSchema,
   JobUnsubscribeSchema,
   PROGRESS_MAX_EMISSIONS_PER_SECOND,
+  encodeJobEventsBatch,
   jobRoom,
   type ClientToServerEvents,
   type JobEvent,
@@ -161,7 +162,7 @@ class JobBroadcast {
     this.#coalescer = new EventCoalescer({
       intervalMs,
       emit: (events) => {
-        io.to(jobRoom(jobId)).emit('job:events', { jobId, events });
+        io.to(jobRoom(jobId)).emit('job:events', encodeJobEventsBatch({ jobId, events }));
         for (const hold of this.holders) hold(events);
       },
     });
@@ -299,6 +300,6 @@ class Subscription {
     const fresh = events.filter((e) => e.seq > this.#delivered);
     if (fresh.length === 0) return;
     this.#delivered = fresh[fresh.length - 1]?.seq ?? this.#delivered;
-    this.socket.emit('job:events', { jobId: this.jobId, events: fresh });
+    this.socket.emit('job:events', encodeJobEventsBatch({ jobId: this.jobId, events: fresh }));
   }
 }

@@ -106,6 +106,32 @@ async function recordInChunks(
     await store.recordSteps(jobId, writes.slice(i, i + JOURNAL_CHUNK));
 }
 
+/**
+ * The run's totals and what the plan leaves out are announced with the plan's own step. A
+ * scale:1000 cloud leaves out 4,020 items: all but the last chunk of them go first, a journal chunk to a step of its own
+ * (`plan:skipped:<n>`, item '', so no count of items or phases sees it), for the same reason as a
+ * phase's items. A replay announces none twice: a recorded chunk is not recorded again, the plan
+ * items (so the chunks) are the stored plan's, and the plan's step comes last. Returns the events
+ * left for the plan's step.
+ */
+async function announceSkippedInChunks(
+  store: JobStore,
+  jobId: string,
+  skipped: readonly JobEventBody[],
+): Promise<readonly JobEventBody[]> {
+  const last = Math.max(0, Math.ceil(skipped.length / JOURNAL_CHUNK) - 1) * JOURNAL_CHUNK;
+  for (let i = 0; i < last; i += JOURNAL_CHUNK)
+    await store.recordSteps(jobId, [
+      {
+        phase: `plan:skipped:${String(i / JOURNAL_CHUNK)}`,
+        item: '',
+        status: 'done',
+        events: skipped.slice(i, i + JOURNAL_CHUNK),
+      },
+    ]);
+  return skipped.slice(last);
+}
+
 function stopRequestOf(options: RunMigrationOptions): StopRequest {
   return new StopRequest(
     options.onAbort === 'pause' ? 'paused' : options.onAbort === 'leave' ? 'shutdown' : 'cancelled',
@@ -340,12 +366,12 @@ async function drive(
           sourceId: i.sourceId,
           reason: i.reason ?? i.action,
         }));
-      await store.recordSteps(jobId, [
-        finishedWrites('plan', startedAt, 'succeeded', [
-          runTotals(ctx, skipped.length),
-          ...skipped,
-        ]),
+      // The totals first, so a progress bar has them before the first item it counts.
+      const rest = await announceSkippedInChunks(store, jobId, [
+        runTotals(ctx, skipped.length),
+        ...skipped,
       ]);
+      await store.recordSteps(jobId, [finishedWrites('plan', startedAt, 'succeeded', rest)]);
     }
     if (ctx.plan.mappings.largeIdStrategy === 'widen-to-bigint' && ctx.input.ids.needsWidening) {
       await checkpoint();
