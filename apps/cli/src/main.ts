@@ -76,7 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof PlanError) {
       process.stderr.write(`euca2nova: ${e.message}\n`);
-      return e.code === 'unknown-finding' ? EXIT.badInput : 3;
+      return e.code === 'unknown-finding' || e.code === 'unknown-items' ? EXIT.badInput : 3;
     }
     if (
       e instanceof SourceError ||

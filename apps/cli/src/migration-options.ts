@@ -32,6 +32,7 @@ export interface TargetFlags extends SourceFlags, StateFlags {
   networkManager?: string;
   only?: string;
   users?: string;
+  items?: string;
   computeHost?: string;
   volumeHost?: string;
   networkHost?: string;
@@ -82,29 +83,47 @@ export function addTargetOptions(command: Command): Command {
       `move only these kinds (and what they need): ${Object.keys(KIND_WORDS).join(',')}`,
     )
     .option('--users <names>', 'move only these users (account/user in 3.x), comma-separated')
+    .option(
+      '--items <kind:id,…>',
+      'move these resources too (alone: only these), e.g. instances:i-1A2B3C4D,images:emi-AB12CD34',
+    )
     .option('--compute-host <host>', 'nova-compute host for instances', hostname())
     .option('--volume-host <host>', 'nova-volume host for volumes', hostname())
     .option('--network-host <host>', 'nova-network host for floating IPs', hostname())
     .option('--json', 'print JSON');
 }
 
+function kindOf(option: string, word: string): ResourceKind {
+  const kind =
+    KIND_WORDS[word.toLowerCase()] ?? (RESOURCE_KINDS as readonly string[]).find((k) => k === word);
+  if (kind === undefined)
+    throw new CliError(
+      `${option}: "${word}" is not a kind; use ${Object.keys(KIND_WORDS).join(', ')}.`,
+    );
+  return kind as ResourceKind;
+}
+
+const listOf = (flag: string): string[] =>
+  flag
+    .split(',')
+    .map((w) => w.trim())
+    .filter((w) => w !== '');
+
 export function selectionOf(flags: TargetFlags): PlanSelection {
   const selection: PlanSelection = {};
   if (flags.only !== undefined) {
-    const kinds = flags.only
-      .split(',')
-      .map((w) => w.trim())
-      .filter((w) => w !== '')
-      .map((w) => {
-        const kind =
-          KIND_WORDS[w.toLowerCase()] ?? (RESOURCE_KINDS as readonly string[]).find((k) => k === w);
-        if (kind === undefined)
-          throw new CliError(
-            `--only: "${w}" is not a kind; use ${Object.keys(KIND_WORDS).join(', ')}.`,
-          );
-        return kind as ResourceKind;
-      });
+    const kinds = listOf(flags.only).map((w) => kindOf('--only', w));
     if (kinds.length > 0) selection.kinds = [...new Set(kinds)];
+  }
+  if (flags.items !== undefined) {
+    const items = listOf(flags.items).map((w) => {
+      // Only the first colon separates: key pair and group ids are owner/name, names are free.
+      const colon = w.indexOf(':');
+      if (colon <= 0 || colon === w.length - 1)
+        throw new CliError(`--items: "${w}" is not kind:id, e.g. instance:i-1A2B3C4D.`);
+      return { kind: kindOf('--items', w.slice(0, colon)), sourceId: w.slice(colon + 1) };
+    });
+    if (items.length > 0) selection.items = items;
   }
   if (flags.users !== undefined) {
     const users = flags.users

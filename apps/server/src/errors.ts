@@ -10,8 +10,10 @@ function statusOfOwnError(error: Error): number | undefined {
   switch (error.name) {
     case 'StateNotFoundError':
       return 404;
-    case 'StateConflictError':
     case 'PlanError':
+      // A selection naming what the inventory lacks is a bad request, not a state to resolve.
+      return code === 'unknown-items' ? 400 : 409;
+    case 'StateConflictError':
     case 'PlanBlockedError':
     case 'JobBusyError':
     case 'JobActionError':

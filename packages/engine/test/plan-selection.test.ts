@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demoInventory, demoMappings } from '@euca2nova/nova/testing';
-import { plan, selectWithDependencies } from '../src/index.ts';
+import { PlanError, plan, selectWithDependencies, selectedInventory } from '../src/index.ts';
 import { bexarTarget } from './plan-fixtures.ts';
 
 const closureOf = (selection: Parameters<typeof selectWithDependencies>[1]) =>
@@ -131,6 +131,106 @@ describe('selection closure', () => {
     expect(v?.action).toBe('unsupported');
     expect(v?.reason).toMatch(/attached to i-1A2B3C4D, which is not in the plan/);
     expect(r.items.find((i) => i.sourceId === 'vol-8ABCDEF0')?.action).toBe('create');
+  });
+});
+
+describe('items picked one by one', () => {
+  const inventory = demoInventory('MANAGED');
+  const direct = (selection: Parameters<typeof selectWithDependencies>[1]) =>
+    selectWithDependencies(inventory, selection)
+      .resources.filter((r) => r.pulledInBy === undefined)
+      .map((r) => `${r.ref.kind} ${r.ref.sourceId}`);
+
+  it('selects just those, with what they need, and neither networks nor the address pool for an image', () => {
+    const c = selectWithDependencies(inventory, {
+      items: [{ kind: 'image', sourceId: 'emi-AB12CD34' }],
+    });
+    expect(
+      c.resources.filter((r) => r.pulledInBy === undefined).map((r) => r.ref.sourceId),
+    ).toEqual(['emi-AB12CD34']);
+    // The image brings its owner, kernel and ramdisk, and those their owner.
+    expect(c.resources.map((r) => r.ref.sourceId)).toEqual([
+      'admin',
+      'alice',
+      'eki-11112222',
+      'emi-AB12CD34',
+      'eri-33334444',
+    ]);
+    expect(c.includeNetworks).toBe(false);
+    expect(c.includeAddressPool).toBe(false);
+  });
+
+  it('brings the networks along with a picked instance, but not the address pool', () => {
+    const c = selectWithDependencies(inventory, {
+      items: [{ kind: 'instance', sourceId: 'i-1a2b3c4d' }],
+    });
+    // Matched case-insensitively, as plan items are; named as the inventory names them.
+    expect(c.resources.find((r) => r.pulledInBy === undefined)?.ref.sourceId).toBe('i-1A2B3C4D');
+    expect(c.includeNetworks).toBe(true);
+    expect(c.includeAddressPool).toBe(false);
+  });
+
+  it('adds them to what a kind or user filter matches', () => {
+    const volume = { kind: 'volume' as const, sourceId: 'vol-8ABCDEF0' };
+    expect(direct({ kinds: ['keyPair'], items: [volume] })).toEqual([
+      'keyPair alice/alice-key',
+      'keyPair bob/bob-key',
+      'volume vol-8ABCDEF0',
+    ]);
+    const bobs = direct({ users: ['bob'] });
+    expect(bobs).not.toContain('image emi-AB12CD34');
+    expect(
+      direct({ users: ['bob'], items: [{ kind: 'image', sourceId: 'emi-AB12CD34' }] }).sort(),
+    ).toEqual([...bobs, 'image emi-AB12CD34'].sort());
+    // The whole cloud's address pool stays with whole-cloud selections.
+    expect(
+      selectWithDependencies(inventory, { kinds: ['address'], items: [volume] }).includeAddressPool,
+    ).toBe(true);
+  });
+
+  it('refuses items the inventory does not have, naming them', () => {
+    const refused = (() => {
+      try {
+        selectWithDependencies(inventory, {
+          items: [
+            { kind: 'instance', sourceId: 'i-1A2B3C4D' },
+            { kind: 'instance', sourceId: 'i-DEADBEEF' },
+            { kind: 'keyPair', sourceId: 'alice/no-such-key' },
+          ],
+        });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(refused).toBeInstanceOf(PlanError);
+    expect(refused).toMatchObject({ code: 'unknown-items' });
+    expect((refused as Error).message).toContain(
+      '2 item(s) this inventory does not have: instance i-DEADBEEF, keyPair alice/no-such-key',
+    );
+    // A snapshot id is no image id: the kind is part of the name.
+    expect(() =>
+      selectWithDependencies(inventory, { items: [{ kind: 'image', sourceId: 'vol-8ABCDEF0' }] }),
+    ).toThrow(/image vol-8ABCDEF0/);
+  });
+
+  it('refuses a network picked by itself: networks follow from the network configuration', () => {
+    expect(() =>
+      selectWithDependencies(inventory, { items: [{ kind: 'network', sourceId: '10.0.0.0/24' }] }),
+    ).toThrow(/Networks cannot be picked one by one/);
+  });
+
+  it('plans and writes only what was picked, without the address pool', () => {
+    const mappings = demoMappings({}, 'MANAGED');
+    const selection = { items: [{ kind: 'instance' as const, sourceId: 'i-1A2B3C4D' }] };
+    const r = plan(inventory, selection, mappings, bexarTarget());
+    expect(r.items.filter((i) => i.kind === 'instance').map((i) => i.sourceId)).toEqual([
+      'i-1A2B3C4D',
+    ]);
+    expect(r.items.some((i) => i.kind === 'network')).toBe(true);
+    const sel = selectedInventory(inventory, { items: r.items, selection });
+    expect(sel.instances.map((i) => i.instanceId)).toEqual(['i-1A2B3C4D']);
+    expect(sel.network.vnet.publicIps).toBeUndefined();
   });
 });
 

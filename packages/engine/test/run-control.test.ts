@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dumpImageStore, dumpNova } from '@euca2nova/nova/testing';
-import type { JobEvent } from '@euca2nova/model';
+import { applyJobEvents, emptyJobProgress, type JobEvent } from '@euca2nova/model';
 import { createMigrationJob, runMigration } from '../src/index.ts';
 import {
   HOSTS,
@@ -190,6 +190,23 @@ describe('the run under faults and operator control', () => {
       const userDone = events.filter((e) => e.type === 'item-done' && e.kind === 'user');
       // Users were written once, in the first run; the retry touched the images alone.
       expect(userDone).toHaveLength(cloud.inventory.users.length);
+      // The progress a page shows adds up after the retry: nothing failed any more, every byte.
+      const progress = applyJobEvents(emptyJobProgress(jobId), events);
+      expect(events.filter((e) => e.type === 'run-totals')).toHaveLength(1);
+      expect(progress.status).toBe('succeeded');
+      expect(progress.failedItems).toEqual([]);
+      expect(progress.totals.itemsFailed).toBe(0);
+      expect(progress.totals.itemsDone + progress.totals.itemsSkipped).toBe(
+        progress.totals.itemsTotal,
+      );
+      expect(progress.totals.bytesDone).toBe(progress.totals.bytesTotal);
+      expect(progress.phases.find((p) => p.phase === 'images')).toMatchObject({
+        status: 'succeeded',
+        itemsFailed: 0,
+        itemsDone:
+          images.length +
+          plan.items.filter((i) => i.kind === 'image' && i.action === 'skip-identical').length,
+      });
       expect(
         (await state.store.steps(jobId)).filter((s) => s.status === 'done').length,
       ).toBeGreaterThan(doneBefore);

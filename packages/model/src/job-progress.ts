@@ -224,18 +224,19 @@ export function logLineOf(e: JobEvent): LogLine | undefined {
 }
 
 /**
- * Applies events (in increasing seq order; one at or below the last applied seq is ignored, so a
- * replay overlapping what was applied is harmless) and returns a new progress. What did not change is
+ * Applies events (in increasing seq order; those at or below `asOfSeq` are ignored, so a replay
+ * overlapping what was applied is harmless) and returns a new progress. What did not change is
  * shared with the old one, so React sees which parts moved.
  */
 export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[]): JobProgress {
-  // Each event once: a replay after a reconnect may repeat what a batch already brought.
-  let last = progress.asOfSeq;
-  const fresh = events.filter((e) => {
-    if (e.seq <= last) return false;
-    last = e.seq;
-    return true;
-  });
+  // A replay and the live stream can overlap within one batch too: keep each seq once.
+  let asOfSeq = progress.asOfSeq;
+  const fresh: JobEvent[] = [];
+  for (const e of events) {
+    if (e.seq <= asOfSeq) continue;
+    fresh.push(e);
+    asOfSeq = e.seq;
+  }
   if (fresh.length === 0) return progress;
   const phases = new Map(progress.phases.map((p) => [p.phase, p]));
   const phase = (p: JobPhase): PhaseProgress => {
@@ -275,16 +276,21 @@ export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[
     switch (e.type) {
       case 'job-status-changed':
         status = e.to;
+        // A run that stops on an error or a cancel finishes no phase it was in.
+        if (e.to === 'failed' || e.to === 'cancelled')
+          for (const [name, p] of phases) if (p.status === 'running') phase(name).status = e.to;
         break;
       case 'run-totals': {
         let items = e.skipped;
-        let bytes = 0;
+        let bytes: number | null = 0;
         for (const t of e.phases) {
           const p = phase(t.phase);
           p.itemsTotal = t.items;
           if (t.bytes !== undefined) p.bytesTotal = t.bytes;
           items += t.items;
-          bytes += t.bytes ?? 0;
+          // Images to copy whose size nobody knows: the bytes to come are unknown too.
+          if (t.phase === 'images' && t.items > 0 && t.bytes === undefined) bytes = null;
+          else if (bytes !== null) bytes += t.bytes ?? 0;
         }
         totals.itemsTotal = items;
         totals.bytesTotal = bytes;
@@ -332,7 +338,8 @@ export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[
       }
       case 'item-failed': {
         const key = `${e.kind}:${e.sourceId}`;
-        if (transfers.has(key))
+        // Only copies fail item by item; one that fails before its first byte is shown too.
+        if (transfers.has(key) || PHASE_OF_KIND[e.kind] === 'images')
           transfer(e, {
             status: e.willRetry ? 'retrying' : 'failed',
             error: e.error.message,
@@ -350,7 +357,10 @@ export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[
         totals.itemsSkipped += 1;
         break;
       case 'bytes-progress': {
-        const before = transfers.get(`${e.kind}:${e.sourceId}`)?.bytesDone ?? 0;
+        const known = transfers.get(`${e.kind}:${e.sourceId}`);
+        // A progress tick that was on its way when the copy finished changes nothing.
+        if (known?.status === 'done') break;
+        const before = known?.bytesDone ?? 0;
         phase('images').bytesDone += e.bytesDone - before;
         totals.bytesDone += e.bytesDone - before;
         transfer(e, {
@@ -365,6 +375,7 @@ export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[
         break;
       }
       case 'transfer-stalled':
+        if (transfers.get(`${e.kind}:${e.sourceId}`)?.status === 'done') break;
         transfer(e, {
           status: 'stalled',
           stalledForSeconds: e.stalledForSeconds,
@@ -390,7 +401,7 @@ export function applyJobEvents(progress: JobProgress, events: readonly JobEvent[
 
   return {
     jobId: progress.jobId,
-    asOfSeq: (fresh.at(-1) as JobEvent).seq,
+    asOfSeq,
     status,
     currentPhase,
     phases: JOB_PHASES.map((p) => phases.get(p) as PhaseProgress),

@@ -9,11 +9,16 @@ export {
   unacknowledgedWarnings,
   acknowledgeFindings,
   assertRunnable,
-  PlanError,
-  PlanBlockedError,
 } from './plan.ts';
-export type { PlanOutcome, CreatePlanOptions, PlanErrorCode } from './plan.ts';
-export { selectWithDependencies, dependenciesOf, compareItems } from './selection.ts';
+export type { PlanOutcome, CreatePlanOptions } from './plan.ts';
+export { PlanError, PlanBlockedError } from './errors.ts';
+export type { PlanErrorCode } from './errors.ts';
+export {
+  selectWithDependencies,
+  dependenciesOf,
+  compareItems,
+  includesAddressPool,
+} from './selection.ts';
 export type { SelectedResource, SelectionClosure } from './selection.ts';
 export { InventoryIndex, itemKey, boundedId, UNKNOWN_OWNER } from './resources.ts';
 export type { Resource, ResourceRef } from './resources.ts';

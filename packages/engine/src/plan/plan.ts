@@ -20,9 +20,10 @@ import {
   type IdPlan,
   type NovaWriteInput,
 } from '@euca2nova/nova';
+import { PlanBlockedError, PlanError } from './errors.ts';
 import { InventoryIndex, boundedId, itemKey, type ResourceRef } from './resources.ts';
 import { runRules, type PlannedResource, type RuleContext } from './rules.ts';
-import { compareItems, selectWithDependencies } from './selection.ts';
+import { compareItems, includesAddressPool, selectWithDependencies } from './selection.ts';
 import type { TargetImageStore, TargetItemState, TargetSnapshot } from './target.ts';
 
 export interface PlanOutcome {
@@ -404,43 +405,6 @@ export function findingKey(finding: Pick<Finding, 'ruleId' | 'affectedIds'>): st
   return `${finding.ruleId}:${h}`;
 }
 
-export type PlanErrorCode =
-  | 'blocked'
-  | 'unacknowledged'
-  | 'unknown-finding'
-  | 'stale-confirmation'
-  | 'no-images-path'
-  | 'no-target'
-  | 'no-source';
-
-export class PlanError extends Error {
-  override readonly name: string = 'PlanError';
-  readonly code: PlanErrorCode;
-  constructor(code: PlanErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-/** The plan may not run: errors (`blocked`) or warnings nobody acknowledged (`unacknowledged`). */
-export class PlanBlockedError extends PlanError {
-  override readonly name: string = 'PlanBlockedError';
-  readonly findings: readonly Finding[];
-  constructor(code: 'blocked' | 'unacknowledged', findings: readonly Finding[]) {
-    const list = findings
-      .slice(0, 5)
-      .map((f) => `${f.ruleId} (${f.affectedIds.slice(0, 3).join(', ')})`)
-      .join('; ');
-    super(
-      code,
-      code === 'blocked'
-        ? `The plan has ${String(findings.length)} error(s) that block the run: ${list}${findings.length > 5 ? ' …' : ''}.`
-        : `The plan has ${String(findings.length)} warning(s) that need an explicit acknowledgement first: ${list}${findings.length > 5 ? ' …' : ''}.`,
-    );
-    this.findings = findings;
-  }
-}
-
 export function blockingFindings(p: Pick<Plan, 'findings'>): Finding[] {
   return p.findings.filter((f) => f.severity === 'error');
 }
@@ -493,10 +457,5 @@ export function selectedInventory(
       .filter((i) => i.kind !== 'network' && keptAction(i.action))
       .map((i) => itemKey(i.kind, i.sourceId)),
   );
-  const kinds = p.selection.kinds;
-  return restrictInventory(
-    new InventoryIndex(inventory),
-    keep,
-    p.selection.users === undefined && (kinds === undefined || kinds.includes('address')),
-  );
+  return restrictInventory(new InventoryIndex(inventory), keep, includesAddressPool(p.selection));
 }

@@ -1,5 +1,6 @@
 import type { Inventory, PlanSelection, PulledInBy, ResourceKind } from '@euca2nova/model';
 import { projectOfGrantee } from '@euca2nova/nova';
+import { PlanError } from './errors.ts';
 import { InventoryIndex, itemKey, type ResourceRef } from './resources.ts';
 
 /** One resource the plan covers: selected directly, or pulled in for something that needs it. */
@@ -101,11 +102,75 @@ export function dependenciesOf(index: InventoryIndex, ref: ResourceRef): Depende
   return out;
 }
 
-function selectedDirectly(ref: ResourceRef, selection: PlanSelection): boolean {
-  if (selection.kinds !== undefined && !selection.kinds.includes(ref.kind)) return false;
-  if (selection.users === undefined) return true;
+/**
+ * The kind/user filter of a selection, or null when it matches nothing: a selection of picked
+ * items alone selects just those, whereas no field at all means the whole cloud.
+ */
+function filterOf(selection: PlanSelection): Pick<PlanSelection, 'kinds' | 'users'> | null {
+  if (
+    selection.items !== undefined &&
+    selection.kinds === undefined &&
+    selection.users === undefined
+  )
+    return null;
+  return {
+    ...(selection.kinds === undefined ? {} : { kinds: selection.kinds }),
+    ...(selection.users === undefined ? {} : { users: selection.users }),
+  };
+}
+
+function matchesFilter(ref: ResourceRef, filter: Pick<PlanSelection, 'kinds' | 'users'>): boolean {
+  if (filter.kinds !== undefined && !filter.kinds.includes(ref.kind)) return false;
+  if (filter.users === undefined) return true;
   const who = ref.kind === 'user' ? ref.sourceId : ref.owner;
-  return who !== undefined && selection.users.includes(who);
+  return who !== undefined && filter.users.includes(who);
+}
+
+/**
+ * Whether the VNET_PUBLICIPS pool (addresses nobody holds) belongs in the plan: only when the
+ * selection takes addresses for the whole cloud. Neither a per-user selection nor addresses picked
+ * one by one have a claim on it.
+ */
+export function includesAddressPool(selection: PlanSelection): boolean {
+  const filter = filterOf(selection);
+  return (
+    filter !== null &&
+    filter.users === undefined &&
+    (filter.kinds === undefined || filter.kinds.includes('address'))
+  );
+}
+
+/**
+ * The inventory resources `selection.items` names, by item key. Every one must be there: a
+ * selection naming what the inventory lacks (a typo, an inventory discovered since) is refused
+ * rather than planned without it. Networks are derived from the network configuration, so they
+ * cannot be picked one by one.
+ */
+function pickedItems(index: InventoryIndex, selection: PlanSelection): Set<string> {
+  const picked = new Set<string>();
+  if (selection.items === undefined) return picked;
+  const unknown: string[] = [];
+  let networks = false;
+  for (const item of selection.items) {
+    if (item.kind === 'network') {
+      networks = true;
+      continue;
+    }
+    const ref = index.get(item.kind, item.sourceId);
+    if (ref === undefined) unknown.push(`${item.kind} ${item.sourceId}`);
+    else picked.add(itemKey(ref.kind, ref.sourceId));
+  }
+  if (networks)
+    throw new PlanError(
+      'unknown-items',
+      'Networks cannot be picked one by one: they follow from the network configuration. Select the kind "network", or the instances that need them.',
+    );
+  if (unknown.length > 0)
+    throw new PlanError(
+      'unknown-items',
+      `The selection names ${String(unknown.length)} item(s) this inventory does not have: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}. Pick items from the inventory the plan is made from.`,
+    );
+  return picked;
 }
 
 /**
@@ -119,10 +184,15 @@ export function selectWithDependencies(
   selection: PlanSelection,
 ): SelectionClosure {
   const index = inventory instanceof InventoryIndex ? inventory : new InventoryIndex(inventory);
+  const picked = pickedItems(index, selection);
+  const filter = filterOf(selection);
   const chosen = new Map<string, SelectedResource>();
   const queue: ResourceRef[] = [];
   for (const ref of [...index.refs].sort(compareItems)) {
-    if (!selectedDirectly(ref, selection)) continue;
+    const direct =
+      picked.has(itemKey(ref.kind, ref.sourceId)) ||
+      (filter !== null && matchesFilter(ref, filter));
+    if (!direct) continue;
     chosen.set(itemKey(ref.kind, ref.sourceId), { ref });
     queue.push(ref);
   }
@@ -140,14 +210,11 @@ export function selectWithDependencies(
     }
   }
   const resources = [...chosen.values()].sort((a, b) => compareItems(a.ref, b.ref));
-  const kinds = selection.kinds;
   return {
     resources,
     includeNetworks:
-      kinds === undefined ||
-      kinds.includes('network') ||
+      (filter !== null && (filter.kinds === undefined || filter.kinds.includes('network'))) ||
       resources.some((r) => r.ref.kind === 'instance'),
-    includeAddressPool:
-      selection.users === undefined && (kinds === undefined || kinds.includes('address')),
+    includeAddressPool: includesAddressPool(selection),
   };
 }

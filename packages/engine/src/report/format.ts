@@ -90,6 +90,26 @@ export function selectionText(items: readonly string[] | undefined, all: string)
   return items === undefined ? all : items.join(', ');
 }
 
+/** The selection for people; picked items are listed up to ten (the JSON report has them all). */
+function selectionRows(selection: Report['selection']): [string, string][] {
+  const { kinds, users, items } = selection;
+  if (items === undefined)
+    return [
+      ['Selected kinds', selectionText(kinds, 'all kinds')],
+      ['Selected users', selectionText(users, 'all users')],
+    ];
+  const picked = `${String(items.length)}: ${items
+    .slice(0, 10)
+    .map((i) => `${i.kind} ${i.sourceId}`)
+    .join(', ')}${items.length > 10 ? ', …' : ''}`;
+  if (kinds === undefined && users === undefined) return [['Picked items', picked]];
+  return [
+    ['Selected kinds', selectionText(kinds, 'all kinds')],
+    ['Selected users', selectionText(users, 'all users')],
+    ['Also picked', picked],
+  ];
+}
+
 export function targetDatabaseText(report: Report): string {
   const db = report.target.database;
   return `${db.host}:${String(db.port)}/${db.name}`;
@@ -114,8 +134,7 @@ export function summaryRows(report: Report): [string, string][] {
     ['Target database', targetDatabaseText(report)],
     ['Target images path', report.target.imagesPath],
     ['Target EC2 endpoint', report.target.ec2Endpoint],
-    ['Selected kinds', selectionText(report.selection.kinds, 'all kinds')],
-    ['Selected users', selectionText(report.selection.users, 'all users')],
+    ...selectionRows(report.selection),
   ];
   return rows.filter((r): r is [string, string] => r[1] !== undefined);
 }

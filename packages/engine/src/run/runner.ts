@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type {
-  Finding,
-  JobEventBody,
-  JobPhase,
-  JobStatus,
-  Report,
-  Verification,
+import {
+  JOB_PHASES,
+  type Finding,
+  type JobEventBody,
+  type JobPhase,
+  type JobStatus,
+  type Report,
+  type Verification,
 } from '@euca2nova/model';
 import {
   bumpSequences,
@@ -113,6 +114,30 @@ function stopRequestOf(options: RunMigrationOptions): StopRequest {
 
 const findingKey = (f: Finding): string =>
   `${f.ruleId}\u0000${[...f.affectedIds].sort().join(',')}`;
+
+/** The phases that write items, in run order: what `run-totals` counts. */
+const ITEM_PHASES: readonly JobPhase[] = JOB_PHASES.filter(
+  (p) => p === 'images' || ROW_WRITERS.some((w) => w.phase === p),
+);
+
+/**
+ * What the run is about to do: every item phase with its items, and for images the bytes to copy
+ * (the manifests' sizes, which a copy must match), unless a size is unknown.
+ */
+function runTotals(ctx: JobContext, skipped: number): JobEventBody {
+  const toCopy = (ctx.itemsByPhase.get('images') ?? []).filter((i) => i.action === 'create');
+  const sizes = toCopy.map((i) => ctx.images.get(i.sourceId)?.sizeBytes);
+  const bytes = sizes.every((b) => b !== undefined) ? sizes.reduce((n, b) => n + b, 0) : undefined;
+  return {
+    type: 'run-totals',
+    phases: ITEM_PHASES.map((phase) => ({
+      phase,
+      items: ctx.itemsByPhase.get(phase)?.length ?? 0,
+      ...(phase === 'images' && bytes !== undefined ? { bytes } : {}),
+    })),
+    skipped,
+  };
+}
 
 /**
  * Run (or continue) a migration job to its end: rows phase by phase, images through the transfer
@@ -304,7 +329,8 @@ async function drive(
   try {
     await refresh();
     if (!isDone('plan')) {
-      // Announce once what the plan leaves out, so the event log tells the whole story.
+      // Announce once, with the plan's own step, what the run will do and what the plan leaves
+      // out, so the event log tells the whole story and a resumed run never says it twice.
       const startedAt = new Date().toISOString();
       const skipped = ctx.plan.items
         .filter((i) => i.action === 'conflict' || i.action === 'unsupported')
@@ -314,7 +340,12 @@ async function drive(
           sourceId: i.sourceId,
           reason: i.reason ?? i.action,
         }));
-      await store.recordSteps(jobId, [finishedWrites('plan', startedAt, 'succeeded', skipped)]);
+      await store.recordSteps(jobId, [
+        finishedWrites('plan', startedAt, 'succeeded', [
+          runTotals(ctx, skipped.length),
+          ...skipped,
+        ]),
+      ]);
     }
     if (ctx.plan.mappings.largeIdStrategy === 'widen-to-bigint' && ctx.input.ids.needsWidening) {
       await checkpoint();

@@ -39,3 +39,4 @@ export {
   type PlanSort,
 } from './browse.ts';
 export { networkView, type NetworkView } from './network.ts';
+export { JobProgressCache, type JobProgressCacheOptions, type ProgressStore } from './progress.ts';
