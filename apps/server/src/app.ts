@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.ts';
 import { inventoryRoutes } from './routes/inventories.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { planRoutes } from './routes/plans.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Runtime } from './runtime.ts';
@@ -91,6 +92,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(inventoryRoutes);
   await app.register(planRoutes);
   await app.register(jobRoutes);
+  await app.register(reportRoutes);
   if (options.progress !== undefined) {
     await registerProgress(app, {
       // The socket.io handshake is refused like any API call without a signed-in session.

@@ -9,6 +9,7 @@ function statusOfOwnError(error: Error): number | undefined {
   const code = (error as { code?: unknown }).code;
   switch (error.name) {
     case 'StateNotFoundError':
+    case 'ReportNotFoundError':
       return 404;
     case 'PlanError':
       // A selection naming what the inventory lacks is a bad request, not a state to resolve.

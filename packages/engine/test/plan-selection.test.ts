@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { demoInventory, demoMappings } from '@euca2nova/nova/testing';
-import { PlanError, plan, selectWithDependencies, selectedInventory } from '../src/index.ts';
+import {
+  InventoryBrowser,
+  PREVIEW_PULLED_IN_LIMIT,
+  PlanError,
+  plan,
+  previewSelection,
+  selectWithDependencies,
+  selectedInventory,
+} from '../src/index.ts';
 import { bexarTarget } from './plan-fixtures.ts';
 
 const closureOf = (selection: Parameters<typeof selectWithDependencies>[1]) =>
@@ -231,6 +239,73 @@ describe('items picked one by one', () => {
     const sel = selectedInventory(inventory, { items: r.items, selection });
     expect(sel.instances.map((i) => i.instanceId)).toEqual(['i-1A2B3C4D']);
     expect(sel.network.vnet.publicIps).toBeUndefined();
+  });
+});
+
+describe('the selection preview', () => {
+  it('counts per kind what is picked and what is pulled in, and lists the pulled-in with why', () => {
+    const browser = new InventoryBrowser(demoInventory('MANAGED'));
+    const preview = previewSelection(browser.index, {
+      items: [{ kind: 'instance', sourceId: 'i-1A2B3C4D' }],
+    });
+    expect(preview.counts).toEqual({
+      user: { selected: 0, pulledIn: 2 },
+      keyPair: { selected: 0, pulledIn: 1 },
+      securityGroup: { selected: 0, pulledIn: 1 },
+      address: { selected: 0, pulledIn: 1 },
+      image: { selected: 0, pulledIn: 3 },
+      volume: { selected: 0, pulledIn: 1 },
+      instance: { selected: 1, pulledIn: 0 },
+    });
+    expect(preview.pulledInTotal).toBe(9);
+    expect(preview.pulledIn).toContainEqual({
+      kind: 'image',
+      sourceId: 'eki-11112222',
+      owner: 'admin',
+      pulledInBy: { kind: 'instance', sourceId: 'i-1A2B3C4D', relation: 'kernel' },
+    });
+    expect(preview.pulledIn).toContainEqual({
+      kind: 'user',
+      sourceId: 'alice',
+      owner: null,
+      pulledInBy: { kind: 'instance', sourceId: 'i-1A2B3C4D', relation: 'owner' },
+    });
+  });
+
+  it('lists at most the first 500 pulled-in resources and counts them all', () => {
+    // 600 instances, each pulling its own key pair in.
+    const base = demoInventory('MANAGED');
+    const template = base.instances.find((i) => i.instanceId === 'i-1A2B3C4D');
+    const keyPair = base.keyPairs.find((k) => k.keyName === 'alice-key');
+    if (template === undefined || keyPair === undefined) throw new Error('demo changed');
+    const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+    const inventory = {
+      ...base,
+      instances: Array.from({ length: 600 }, (_, n) => ({
+        ...template,
+        instanceId: `i-${hex(0x10000 + n)}`,
+        keyName: `key-${String(n)}`,
+      })),
+      keyPairs: Array.from({ length: 600 }, (_, n) => ({
+        ...keyPair,
+        keyName: `key-${String(n)}`,
+      })),
+      volumes: [],
+      addresses: [],
+    };
+    const preview = previewSelection(inventory, { kinds: ['instance'] });
+    expect(preview.counts.instance).toEqual({ selected: 600, pulledIn: 0 });
+    expect(preview.counts.keyPair).toEqual({ selected: 0, pulledIn: 600 });
+    expect(preview.pulledIn).toHaveLength(PREVIEW_PULLED_IN_LIMIT);
+    expect(preview.pulledInTotal).toBeGreaterThan(600);
+  });
+
+  it('refuses items the inventory does not have, as planning does', () => {
+    expect(() =>
+      previewSelection(demoInventory('MANAGED'), {
+        items: [{ kind: 'volume', sourceId: 'vol-00000000' }],
+      }),
+    ).toThrow(PlanError);
   });
 });
 

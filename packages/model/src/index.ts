@@ -341,9 +341,12 @@ export type {
   NetworkView,
   ConnectionTest,
   NovaConnectionRequest,
+  IdMapPage,
   PlanSummary,
   ReportSummary,
   ReportUserDetail,
+  ReportUserRow,
+  ReportUsersPage,
   SelectionPreview,
   SourceConnectionRequest,
 } from './api/resources.ts';

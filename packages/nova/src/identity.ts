@@ -2,6 +2,7 @@ import {
   NOVA_MAX_INTEGER_ID,
   parseEc2Id,
   toNovaImageId,
+  type AccessKey,
   type Finding,
   type Inventory,
   type Owner,
@@ -139,6 +140,20 @@ export function novaImageId(imageId: string, mode: PlanMappings['imageIdPrefix']
 export function novaUserIdOf(user: Pick<User, 'userName' | 'accountNumber'>): string {
   if (user.accountNumber === undefined) return user.userName;
   return user.userName === 'admin' ? user.accountNumber : `${user.accountNumber}-${user.userName}`;
+}
+
+/**
+ * The one access key Nova keeps of a Eucalyptus user (Euare allows several): the first active one
+ * whose secret key was read, else the first active one, else the first.
+ */
+export function novaAccessKeyOf<K extends Pick<AccessKey, 'active' | 'secretKey'>>(user: {
+  readonly accessKeys: readonly K[];
+}): K | undefined {
+  return (
+    user.accessKeys.find((k) => k.active && k.secretKey !== undefined) ??
+    user.accessKeys.find((k) => k.active) ??
+    user.accessKeys[0]
+  );
 }
 
 /** The Nova project a Eucalyptus user works in: its own (2.0) or its account's (3.x). */

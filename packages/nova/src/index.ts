@@ -24,6 +24,7 @@ export { planIdWidening, widenIdColumns } from './widen.ts';
 export type { WideningPlan } from './widen.ts';
 export {
   planIds,
+  novaAccessKeyOf,
   novaImageId,
   novaProjectIdOf,
   novaUserIdOf,

@@ -1,6 +1,7 @@
 import type { Inventory, PlanMappings } from '@euca2nova/model';
 import {
   mapInstanceType,
+  novaAccessKeyOf,
   novaImageId,
   novaProjectIdOf,
   novaUserIdOf,
@@ -326,10 +327,7 @@ export function compareWithInventory(
       check('user', userId, '(present)', true, false);
       continue;
     }
-    const key =
-      u.accessKeys.find((k) => k.active && k.secretKey !== undefined) ??
-      u.accessKeys.find((k) => k.active) ??
-      u.accessKeys[0];
+    const key = novaAccessKeyOf(u);
     check('user', userId, 'accessKey', key?.accessKeyId ?? null, got.accessKey);
     check('user', userId, 'admin', u.admin, got.isAdmin);
     check('user', userId, 'projects', [novaProjectIdOf(u)], got.projects);

@@ -9,6 +9,7 @@ import {
 import { inTransaction, throwIfAborted, type Db } from './db.ts';
 import {
   mapInstanceType,
+  novaAccessKeyOf,
   novaImageId,
   novaProjectIdOf,
   novaUserIdOf,
@@ -98,10 +99,7 @@ export function buildUserRows(inventory: Inventory): UserRows {
       continue;
     }
     seen.add(id);
-    const key =
-      u.accessKeys.find((k) => k.active && k.secretKey !== undefined) ??
-      u.accessKeys.find((k) => k.active) ??
-      u.accessKeys[0];
+    const key = novaAccessKeyOf(u);
     if (key?.secretKey === undefined) {
       out.findings.push({
         ruleId: 'user.secret-key-missing',

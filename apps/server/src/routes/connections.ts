@@ -28,7 +28,8 @@ const UPLOAD_BODY_LIMIT = 2 * 1024 * 1024;
 function sourceParts({
   files,
   networkMode: _chosenAfterwards,
-  name: _nameIsShownNotConnected,
+  // Shown, not used to connect: it goes into the connection's public part.
+  name: _savedAsShown,
   ...fields
 }: SourceConnectionRequest): Parameters<typeof mergeSourceInput>[0] {
   return {
@@ -73,7 +74,8 @@ export const connectionRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const input = await mergeSourceInput(sourceParts(request.body));
       if (request.body.networkMode !== undefined) input.networkMode = request.body.networkMode;
-      const id = await saveSourceConnection(store, input);
+      const { name } = request.body;
+      const id = await saveSourceConnection(store, input, name === undefined ? {} : { name });
       return reply.code(201).send(await store.getConnection(id));
     },
   );
@@ -120,7 +122,7 @@ export const connectionRoutes: FastifyPluginAsyncZod = async (app) => {
             ? {}
             : { controllerDbUrl: demoEucalyptus.controllerDb.url },
       });
-      const eucalyptus = await saveSourceConnection(store, source);
+      const eucalyptus = await saveSourceConnection(store, source, { name: 'demo' });
       const nova = await saveTargetConnection(store, {
         databaseUrl: demoNova.url,
         imagesPath: demoNova.imagesPath,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { InventoryBrowser } from '@euca2nova/engine';
+import { InventoryBrowser, previewSelection } from '@euca2nova/engine';
 import {
   ApiErrorSchema,
   ApiJobSchema,
@@ -10,6 +11,8 @@ import {
   InventoryItemsQuerySchema,
   InventoryListingSchema,
   InventoryOverviewSchema,
+  SelectionPreviewRequestSchema,
+  SelectionPreviewSchema,
 } from '@euca2nova/model';
 import { apiJob } from './jobs.ts';
 
@@ -19,20 +22,18 @@ const BROWSER_CACHE_SIZE = 4;
 export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app.runtime.state;
   const { jobs } = app.runtime;
-  const browsers = new Map<string, Promise<InventoryBrowser>>();
+  const browsers = new LRUCache<string, Promise<InventoryBrowser>>({ max: BROWSER_CACHE_SIZE });
 
   const browserOf = (id: string): Promise<InventoryBrowser> => {
     let b = browsers.get(id);
     if (b === undefined) {
       // Without secrets: the browser must never be handed a user's secret key.
-      b = store.loadInventory(id).then((inv) => new InventoryBrowser(inv));
-      b.catch(() => browsers.delete(id));
-      browsers.set(id, b);
-      if (browsers.size > BROWSER_CACHE_SIZE) browsers.delete(browsers.keys().next().value ?? '');
-    } else {
-      // Most recently used last.
-      browsers.delete(id);
-      browsers.set(id, b);
+      const loading = store.loadInventory(id).then((inv) => new InventoryBrowser(inv));
+      loading.catch(() => {
+        if (browsers.get(id) === loading) browsers.delete(id);
+      });
+      browsers.set(id, loading);
+      b = loading;
     }
     return b;
   };
@@ -115,5 +116,20 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(order === undefined ? {} : { order }),
       });
     },
+  );
+
+  app.post(
+    '/api/inventories/:id/selection',
+    {
+      schema: {
+        summary:
+          'What a selection covers before planning: per kind picked and pulled in, and the first 500 pulled-in resources with why',
+        params: IdParamsSchema,
+        body: SelectionPreviewRequestSchema,
+        response: { 200: SelectionPreviewSchema, 400: ApiErrorSchema },
+      },
+    },
+    async (request) =>
+      previewSelection((await browserOf(request.params.id)).index, request.body.selection),
   );
 };

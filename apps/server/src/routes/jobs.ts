@@ -1,19 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  REPORT_CONTENT_TYPES,
-  createJobFromPlan,
-  renderIdMapCsv,
-  renderReportHtml,
-  renderReportPdf,
-  reportFileNames,
-} from '@euca2nova/engine';
+import { JobProgressCache, createJobFromPlan } from '@euca2nova/engine';
 import {
   ApiErrorSchema,
   ApiJobSchema,
   IdParamsSchema,
   JobEventsPageSchema,
-  ReportSchema,
+  JobProgressSchema,
   StartJobRequestSchema,
   type ApiJob,
 } from '@euca2nova/model';
@@ -25,11 +18,10 @@ export function apiJob({ spec: _spec, ...job }: JobRecord, host: JobHost): ApiJo
   return { ...job, runsHere: host.isLocal(job.id) };
 }
 
-const REPORT_FORMATS = ['json', 'html', 'csv', 'pdf'] as const;
-
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app.runtime.state;
   const { jobs } = app.runtime;
+  const progress = new JobProgressCache(store);
 
   app.post(
     '/api/jobs',
@@ -106,37 +98,15 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
-    '/api/jobs/:id/report.:format',
+    '/api/jobs/:id/progress',
     {
       schema: {
-        summary: 'The migration report: JSON (canonical), HTML (printable), CSV (id map) or PDF',
-        params: IdParamsSchema.extend({ format: z.enum(REPORT_FORMATS) }),
+        summary:
+          "The job's progress as one document, up to its newest event (asOfSeq): follow the events after it",
+        params: IdParamsSchema,
+        response: { 200: JobProgressSchema },
       },
     },
-    async (request, reply) => {
-      const report = await store.loadReport(request.params.id);
-      if (report === null)
-        return reply.code(404).send({
-          error: `Job ${request.params.id} has no report yet: a report is written when a migration finishes.`,
-        });
-      const { format } = request.params;
-      const body =
-        format === 'json'
-          ? JSON.stringify(ReportSchema.parse(report), null, 2)
-          : format === 'html'
-            ? renderReportHtml(report)
-            : format === 'csv'
-              ? renderIdMapCsv(report)
-              : await renderReportPdf(report);
-      const headers: Record<string, string> = {
-        'content-type': REPORT_CONTENT_TYPES[format],
-        'content-disposition': `attachment; filename="${reportFileNames(report)[format]}"`,
-      };
-      if (format === 'html')
-        // The report page is self-contained and runs no script; it may not load anything either.
-        headers['content-security-policy'] =
-          "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
-      return reply.headers(headers).send(body);
-    },
+    async (request) => progress.snapshot(request.params.id),
   );
 };

@@ -2,14 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   acknowledgeStored,
-  blockingFindings,
-  findingKey,
   networkView,
   pagePlanItems,
-  planCounts,
   planStored,
+  planSummary,
   replanStored,
-  unacknowledgedWarnings,
   type PageQuery,
   type PlanSort,
 } from '@euca2nova/engine';
@@ -24,47 +21,7 @@ import {
   PlanRequestSchema,
   PlanSummarySchema,
   ReplanRequestSchema,
-  type Plan,
-  type PlanSummary,
 } from '@euca2nova/model';
-import type { PgJobStore, StoredPlan } from '@euca2nova/state';
-
-/**
- * The name the operator types to confirm the cutover: the source connection's `name`, else the
- * host of the EC2 endpoint the inventory was read from.
- */
-async function cloudNameOf(store: PgJobStore, inventoryId: string): Promise<string> {
-  const listing = await store.getInventoryListing(inventoryId);
-  if (listing.connectionId !== null) {
-    const name = (await store.getConnection(listing.connectionId)).public.name;
-    if (typeof name === 'string' && name !== '') return name;
-  }
-  const endpoint = (listing.metadata as { source?: { endpoint?: unknown } }).source?.endpoint;
-  return typeof endpoint === 'string' && URL.canParse(endpoint)
-    ? new URL(endpoint).hostname
-    : 'the Eucalyptus cloud';
-}
-
-/** A plan without its items (those come a page at a time), with each finding's key. */
-async function summary(store: PgJobStore, stored: StoredPlan): Promise<PlanSummary> {
-  const p: Plan = stored.plan;
-  return {
-    cloudName: await cloudNameOf(store, p.inventoryId),
-    id: p.id,
-    inventoryId: p.inventoryId,
-    createdAt: p.createdAt,
-    fingerprint: p.fingerprint,
-    confirmedAt: stored.confirmedAt,
-    targetConnectionId: stored.targetConnectionId,
-    settings: stored.settings,
-    selection: p.selection,
-    mappings: p.mappings,
-    counts: planCounts(p),
-    pulledIn: p.items.filter((i) => i.pulledInBy !== undefined).length,
-    findings: p.findings.map((f) => ({ ...f, key: findingKey(f) })),
-    runnable: blockingFindings(p).length === 0 && unacknowledgedWarnings(p).length === 0,
-  };
-}
 
 /** Drop the keys a query left out: the engine's options are exact about absent values. */
 function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
@@ -92,7 +49,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(mappings === undefined ? {} : { mappings: defined(mappings) }),
         ...(settings === undefined ? {} : { settings: defined(settings) }),
       });
-      return reply.code(201).send(await summary(store, await store.loadPlan(plan.id)));
+      return reply.code(201).send(await planSummary(store, await store.loadPlan(plan.id)));
     },
   );
 
@@ -114,7 +71,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/plans/:id',
     { schema: { params: IdParamsSchema, response: { 200: PlanSummarySchema } } },
-    async (request) => summary(store, await store.loadPlan(request.params.id)),
+    async (request) => planSummary(store, await store.loadPlan(request.params.id)),
   );
 
   app.get(
@@ -171,7 +128,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(selection === undefined ? {} : { selection }),
         ...(mappings === undefined ? {} : { mappings: defined(mappings) }),
       });
-      return reply.code(201).send(await summary(store, await store.loadPlan(plan.id)));
+      return reply.code(201).send(await planSummary(store, await store.loadPlan(plan.id)));
     },
   );
 
@@ -187,7 +144,7 @@ export const planRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       await acknowledgeStored(store, request.params.id, request.body.findingKeys);
-      return summary(store, await store.loadPlan(request.params.id));
+      return planSummary(store, await store.loadPlan(request.params.id));
     },
   );
 };

@@ -1,5 +1,13 @@
-import type { Inventory, Plan, PlanAction, ResourceKind } from '@euca2nova/model';
+import type {
+  Inventory,
+  Plan,
+  PlanAction,
+  PlanSelection,
+  ResourceKind,
+  SelectionPreview,
+} from '@euca2nova/model';
 import { InventoryIndex, type Resource, type ResourceRef } from '../plan/resources.ts';
+import { selectWithDependencies } from '../plan/selection.ts';
 
 /*
  * Server-side pages of an inventory and a plan: a 50,000-item cloud is filtered, sorted and cut
@@ -80,7 +88,8 @@ function compare(a: string | number | null, b: string | number | null): number {
     : String(a).localeCompare(String(b), 'en', { numeric: true });
 }
 
-function cut<T>(rows: readonly T[], query: PageQuery<string>): Page<T> {
+/** One page of rows: `offset` from 0, `limit` 1 to 1000 (100 when absent). */
+export function pageOf<T>(rows: readonly T[], query: PageQuery<string>): Page<T> {
   const offset = Math.max(0, query.offset ?? 0);
   const limit = Math.min(1000, Math.max(1, query.limit ?? 100));
   return { total: rows.length, offset, limit, rows: rows.slice(offset, offset + limit) };
@@ -99,11 +108,14 @@ export interface InventoryOverview {
 /** An inventory indexed once for paging (secret keys are not in it: load it without them). */
 export class InventoryBrowser {
   readonly inventory: Inventory;
+  /** Built once: a selection preview closes over it without indexing the inventory again. */
+  readonly index: InventoryIndex;
   readonly #rows: readonly InventoryRow[];
 
   constructor(inventory: Inventory) {
     this.inventory = inventory;
-    this.#rows = new InventoryIndex(inventory).refs.map((ref) => ({
+    this.index = new InventoryIndex(inventory);
+    this.#rows = this.index.refs.map((ref) => ({
       kind: ref.kind,
       sourceId: ref.sourceId,
       owner: ref.owner ?? null,
@@ -129,7 +141,7 @@ export class InventoryBrowser {
       const sign = query.order === 'desc' ? -1 : 1;
       rows = [...rows].sort((a, b) => sign * compare(a[key], b[key]));
     }
-    return cut(rows, query);
+    return pageOf(rows, query);
   }
 
   overview(): InventoryOverview {
@@ -164,6 +176,42 @@ export class InventoryBrowser {
   }
 }
 
+/** Pulled-in resources a preview lists; the counts cover them all. */
+export const PREVIEW_PULLED_IN_LIMIT = 500;
+
+/**
+ * What a selection covers before any plan is made: per kind, how many resources it picks and how
+ * many their dependencies pull in, and the first pulled-in ones with what needed them. Throws
+ * `PlanError` `unknown-items` as planning would. Networks are not counted: they follow from the
+ * network configuration and the mappings, which a plan chooses.
+ */
+export function previewSelection(
+  inventory: Inventory | InventoryIndex,
+  selection: PlanSelection,
+): SelectionPreview {
+  const closure = selectWithDependencies(inventory, selection);
+  const counts: Record<string, { selected: number; pulledIn: number }> = {};
+  const pulledIn: SelectionPreview['pulledIn'] = [];
+  let pulledInTotal = 0;
+  for (const { ref, pulledInBy } of closure.resources) {
+    const c = (counts[ref.kind] ??= { selected: 0, pulledIn: 0 });
+    if (pulledInBy === undefined) {
+      c.selected += 1;
+      continue;
+    }
+    c.pulledIn += 1;
+    pulledInTotal += 1;
+    if (pulledIn.length < PREVIEW_PULLED_IN_LIMIT)
+      pulledIn.push({
+        kind: ref.kind,
+        sourceId: ref.sourceId,
+        owner: ref.owner ?? null,
+        pulledInBy,
+      });
+  }
+  return { counts, pulledInTotal, pulledIn };
+}
+
 export const PLAN_SORTS = ['sourceId', 'owner', 'kind', 'action'] as const;
 export type PlanSort = (typeof PLAN_SORTS)[number];
 
@@ -194,7 +242,7 @@ export function pagePlanItems(
     const sign = query.order === 'desc' ? -1 : 1;
     rows = [...rows].sort((a, b) => sign * compare(a[key] ?? null, b[key] ?? null));
   }
-  return cut(rows, query);
+  return pageOf(rows, query);
 }
 
 /** Items per kind and action: what the Review step shows before the items themselves. */

@@ -55,11 +55,43 @@ export function novaPublic(databaseUrl: string, imagesPath?: string): Record<str
   };
 }
 
+/**
+ * Store a Eucalyptus connection. `name` (what the operator calls the cloud, typed again to confirm
+ * the cutover) is shown, so it goes into the public part only.
+ */
 export async function saveSourceConnection(
   store: ConnectionStore,
   input: ConnectInput,
+  options: { name?: string } = {},
 ): Promise<string> {
-  return store.saveConnection('eucalyptus', sourcePublic(input), input);
+  return store.saveConnection(
+    'eucalyptus',
+    { ...(options.name === undefined ? {} : { name: options.name }), ...sourcePublic(input) },
+    input,
+  );
+}
+
+/** What naming a cloud reads: the inventory's source connection and where it was read from. */
+export interface CloudNameStore {
+  getInventoryListing(id: string): Promise<{
+    readonly connectionId: string | null;
+    readonly metadata: { readonly source: { readonly endpoint: string } };
+  }>;
+  getConnection(id: string): Promise<{ readonly public: Record<string, unknown> }>;
+}
+
+/**
+ * The name the operator types to confirm the cutover: the source connection's `name`, else the
+ * host of the EC2 endpoint the inventory was read from (a CLI run names no connection).
+ */
+export async function sourceCloudName(store: CloudNameStore, inventoryId: string): Promise<string> {
+  const listing = await store.getInventoryListing(inventoryId);
+  if (listing.connectionId !== null) {
+    const { name } = (await store.getConnection(listing.connectionId)).public;
+    if (typeof name === 'string' && name.trim() !== '') return name;
+  }
+  const { endpoint } = listing.metadata.source;
+  return URL.canParse(endpoint) ? new URL(endpoint).hostname : 'the Eucalyptus cloud';
 }
 
 export async function saveTargetConnection(

@@ -5,13 +5,22 @@ import type {
   Plan,
   PlanMappings,
   PlanSelection,
+  PlanSummary,
 } from '@euca2nova/model';
 import { z } from 'zod';
-import { PlanError, acknowledgeFindings, assertRunnable } from '../plan/index.ts';
+import {
+  PlanError,
+  acknowledgeFindings,
+  assertRunnable,
+  blockingFindings,
+  findingKey,
+  unacknowledgedWarnings,
+} from '../plan/index.ts';
 import type { JobSnapshot } from '../run/ports.ts';
 import { MigrationSpecSchema, type MigrationSpec } from '../run/spec.ts';
 import { defaultMappings, planMigration, type JobSetupStore } from '../session.ts';
-import { openTargetConnection } from './connections.ts';
+import { planCounts } from './browse.ts';
+import { openTargetConnection, sourceCloudName, type CloudNameStore } from './connections.ts';
 
 /** The run settings stored with a plan: where its job copies images and which hosts it names. */
 export const PlanSettingsSchema = z.strictObject({
@@ -39,6 +48,36 @@ export interface PlanStore {
   }>;
   confirmPlan(id: string, fingerprint: string): Promise<void>;
   createJob: JobSetupStore['createJob'];
+}
+
+/** A plan as the state database keeps it. */
+export type StoredPlanRecord = Awaited<ReturnType<PlanStore['loadPlan']>>;
+
+/**
+ * A stored plan as the Review step shows it: without its items (those come a page at a time),
+ * with each finding's key, whether a job may start from it, and the name that confirms it.
+ */
+export async function planSummary(
+  store: CloudNameStore,
+  stored: StoredPlanRecord,
+): Promise<PlanSummary> {
+  const p = stored.plan;
+  return {
+    cloudName: await sourceCloudName(store, p.inventoryId),
+    id: p.id,
+    inventoryId: p.inventoryId,
+    createdAt: p.createdAt,
+    fingerprint: p.fingerprint,
+    confirmedAt: stored.confirmedAt,
+    targetConnectionId: stored.targetConnectionId,
+    settings: stored.settings,
+    selection: p.selection,
+    mappings: p.mappings,
+    counts: planCounts(p),
+    pulledIn: p.items.filter((i) => i.pulledInBy !== undefined).length,
+    findings: p.findings.map((f) => ({ ...f, key: findingKey(f) })),
+    runnable: blockingFindings(p).length === 0 && unacknowledgedWarnings(p).length === 0,
+  };
 }
 
 /** The operator's mapping choices; anything left out takes `defaultMappings`. */

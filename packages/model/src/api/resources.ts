@@ -419,6 +419,7 @@ export const IdMapQuerySchema = z.object({
 });
 
 export const IdMapPageSchema = z.object({ ...pageFields, rows: z.array(IdMapEntrySchema) });
+export type IdMapPage = z.infer<typeof IdMapPageSchema>;
 
 export const ReportUsersQuerySchema = z.object({
   q: z.string().max(200).optional(),
@@ -429,16 +430,24 @@ export const ReportUsersQuerySchema = z.object({
 /** One row per migrated user: what moved and whether Nova shows it as Eucalyptus did. */
 export const ReportUserRowSchema = z.object({
   user: z.string(),
+  /** Id map entries the user owns, the user's own included. */
   items: z.number(),
+  /**
+   * Of those, the ids the user sees change: EC2 ids (instances, volumes, images, addresses) that
+   * differ, case included. Key pair and group names stay; the user's own entry is not counted (the
+   * access key is what a user signs in with).
+   */
   changedIds: z.number(),
   verification: z.enum(['matching', 'differing', 'not-run']),
   differences: z.number(),
 });
+export type ReportUserRow = z.infer<typeof ReportUserRowSchema>;
 
 export const ReportUsersPageSchema = z.object({
   ...pageFields,
   rows: z.array(ReportUserRowSchema),
 });
+export type ReportUsersPage = z.infer<typeof ReportUsersPageSchema>;
 
 export const ReportUserQuerySchema = z.object({
   user: z.string().min(1).max(200),
@@ -449,8 +458,12 @@ export const ReportUserQuerySchema = z.object({
 /** What changes for one user, and a notice the operator can send them. */
 export const ReportUserDetailSchema = z.object({
   user: z.string(),
+  /** What moved of theirs, per kind (the user's own entry not counted). */
   counts: z.record(z.string(), z.number()),
-  /** Their ids that change in Nova (at most 1000; the id map has them all). */
+  /**
+   * Their ids that change in Nova as they see them (see `ReportUserRowSchema.changedIds`; at most
+   * 1000, the id map has them all).
+   */
   changedIds: z.array(IdMapEntrySchema),
   changedIdsTotal: z.number(),
   verification: UserVerificationSchema.nullable(),
