@@ -85,11 +85,11 @@ export class ProgressStep {
     return this.transfers.locator('tbody tr[aria-rowindex]');
   }
 
-  /** A copy in flight that shows its rate: "Copying" and "… MiB/s". */
+  /** A copy in flight that shows a rate above zero: "Copying" and "256 KiB/s". */
   copyingRow(): Locator {
     return this.transferRows()
       .filter({ hasText: 'Copying' })
-      .filter({ hasText: /\d\s*(B|KiB|MiB|GiB)\/s/ });
+      .filter({ hasText: /(^|[^\d.])([1-9][\d.]*|0\.\d*[1-9]\d*)\s*(B|KiB|MiB|GiB)\/s/ });
   }
 
   async pause(): Promise<void> {

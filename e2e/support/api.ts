@@ -34,7 +34,14 @@ export class Api {
   /** A signed-in API client (sets the password when this is the first caller). */
   static async signIn(): Promise<Api> {
     const http = await playwrightRequest.newContext({ baseURL: BASE_URL });
-    const state = (await (await http.get('/api/session')).json()) as { passwordSet: boolean };
+    const state = (await (await http.get('/api/session')).json()) as {
+      passwordSet: boolean;
+      signedIn: boolean;
+      csrfToken?: string;
+    };
+    // Inside a test, the context inherits the project's storageState: the browser's session. Signing
+    // in again would replace (and so end) that session, and count against the sign-in rate limit.
+    if (state.signedIn && state.csrfToken !== undefined) return new Api(http, state.csrfToken);
     const res = await http.post(state.passwordSet ? '/api/session/login' : '/api/session/setup', {
       data: { password: OPERATOR_PASSWORD },
     });

@@ -28,7 +28,7 @@ export const JOB_STATUS_LOOK: Readonly<Record<JobStatus, StatusLook & { explanat
   },
   paused: {
     label: 'Paused',
-    icon: '⏸',
+    icon: '‖',
     color: 'yellow',
     explanation: 'Nothing is written while paused; image copies keep their bytes. Resume to go on.',
   },

@@ -23,7 +23,11 @@ export function JobControls({ job, status, now }: { job: ApiJob; status: JobStat
     onSuccess: (next, a) => {
       queryClient.setQueryData(jobKeys.detail(job.id), next);
       void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
-      notifications.show({ message: DONE_WORDS[a], color: 'green' });
+      notifications.show({
+        message: DONE_WORDS[a],
+        color: 'green',
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+      });
       setConfirmCancel(false);
     },
     onError: () => {
@@ -116,6 +120,7 @@ export function JobControls({ job, status, now }: { job: ApiJob; status: JobStat
         }}
         title="Cancel this migration?"
         centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
       >
         <Stack>
           <Text size="sm">

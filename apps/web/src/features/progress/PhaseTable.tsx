@@ -3,23 +3,33 @@ import { Progress, Stack, Table, Text, Title } from '@mantine/core';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatBytes, formatCount, formatDuration } from '../../format.ts';
 import { PHASE_LABELS } from '../../components/jobLabels.ts';
-import { PHASE_STATE_LOOK } from './constants.ts';
+import { NOT_RUN_LOOK, PAUSED_LOOK, PHASE_STATE_LOOK, type Halt } from './constants.ts';
 import { percent } from './utils.ts';
 
-function duration(p: PhaseProgress, now: number): string {
+function duration(p: PhaseProgress, now: number, halted: boolean): string {
   if (p.durationMs !== null) return formatDuration(p.durationMs);
-  if (p.status === 'running' && p.startedAt !== null)
+  if (p.status === 'running' && p.startedAt !== null && !halted)
     return `${formatDuration(Math.max(0, now - Date.parse(p.startedAt)))} so far`;
   return '—';
 }
 
 function items(p: PhaseProgress): string {
-  if (p.itemsTotal === null) return p.itemsDone > 0 ? formatCount(p.itemsDone) : '—';
+  if (p.itemsTotal === null || p.itemsTotal === 0)
+    return p.itemsDone > 0 ? formatCount(p.itemsDone) : '—';
   return `${formatCount(p.itemsDone)} of ${formatCount(p.itemsTotal)}`;
 }
 
 /** One row per phase, in run order. */
-export function PhaseTable({ phases, now }: { phases: readonly PhaseProgress[]; now: number }) {
+export function PhaseTable({
+  phases,
+  now,
+  halt,
+}: {
+  phases: readonly PhaseProgress[];
+  now: number;
+  /** Paused: the running phase waits. Stopped: the phases not reached will not run. */
+  halt: Halt | undefined;
+}) {
   return (
     <section aria-labelledby="phases-title">
       <Title order={3} size="h4" id="phases-title" mb="xs">
@@ -38,7 +48,12 @@ export function PhaseTable({ phases, now }: { phases: readonly PhaseProgress[]; 
           </Table.Thead>
           <Table.Tbody>
             {phases.map((p) => {
-              const look = PHASE_STATE_LOOK[p.status];
+              const look =
+                halt === 'paused' && p.status === 'running'
+                  ? PAUSED_LOOK
+                  : halt === 'stopped' && p.status === 'pending'
+                    ? NOT_RUN_LOOK
+                    : PHASE_STATE_LOOK[p.status];
               const label = PHASE_LABELS[p.phase];
               return (
                 <Table.Tr key={p.phase} data-phase={p.phase}>
@@ -77,7 +92,7 @@ export function PhaseTable({ phases, now }: { phases: readonly PhaseProgress[]; 
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{duration(p, now)}</Text>
+                    <Text size="sm">{duration(p, now, halt !== undefined)}</Text>
                   </Table.Td>
                 </Table.Tr>
               );

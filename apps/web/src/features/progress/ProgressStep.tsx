@@ -19,6 +19,7 @@ import { OverallProgress } from './OverallProgress.tsx';
 import { PhaseTable } from './PhaseTable.tsx';
 import { TransferList } from './TransferList.tsx';
 import { useNow } from './useNow.ts';
+import type { Halt } from './constants.ts';
 import { currentStatus, mayHaveReport, visiblePhases } from './utils.ts';
 
 /** While a job runs, its row is read again this often (heartbeat, owner, where it runs). */
@@ -123,6 +124,12 @@ export function ProgressStep() {
     );
 
   const progress = live.progress;
+  const halt: Halt | undefined =
+    status === 'paused'
+      ? 'paused'
+      : status === 'cancelled' || status === 'cancelling' || status === 'failed'
+        ? 'stopped'
+        : undefined;
   return (
     <StepPage step={StepId.Progress} lead={lead}>
       <JobHeader job={job.data} status={status} live={live}>
@@ -148,8 +155,8 @@ export function ProgressStep() {
       {job.data.type === 'migrate' ? (
         <Stack gap="lg">
           <OverallProgress progress={progress} />
-          <PhaseTable phases={visiblePhases(progress, job.data.type)} now={now} />
-          <TransferList transfers={progress.transfers} />
+          <PhaseTable phases={visiblePhases(progress, job.data.type)} now={now} halt={halt} />
+          <TransferList transfers={progress.transfers} halt={halt} />
           <FailedItems items={progress.failedItems} />
           <LiveLog progress={progress} />
         </Stack>

@@ -3,11 +3,18 @@ import { Group, Progress, Stack, Text, Title } from '@mantine/core';
 import { useMemo } from 'react';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatBytes, formatDuration, formatRate } from '../../format.ts';
-import { TRANSFER_STATE_LOOK } from './constants.ts';
+import { PAUSED_LOOK, STOPPED_LOOK, TRANSFER_STATE_LOOK, type Halt } from './constants.ts';
 import { percent } from './utils.ts';
 import { VirtualTable, type VirtualColumn } from './VirtualTable.tsx';
 
-function statusCell(t: TransferProgress) {
+/** A copy as shown: one in flight when the job paused or stopped keeps its bytes and waits. */
+type ShownTransfer = Omit<TransferProgress, 'status'> & {
+  status: TransferProgress['status'] | Halt;
+};
+
+function statusCell(t: ShownTransfer) {
+  if (t.status === 'paused') return <StatusBadge {...PAUSED_LOOK} />;
+  if (t.status === 'stopped') return <StatusBadge {...STOPPED_LOOK} />;
   const look = TRANSFER_STATE_LOOK[t.status];
   if (t.status === 'stalled')
     return (
@@ -28,7 +35,7 @@ function statusCell(t: TransferProgress) {
   );
 }
 
-const COLUMNS: readonly VirtualColumn<TransferProgress>[] = [
+const COLUMNS: readonly VirtualColumn<ShownTransfer>[] = [
   {
     header: 'Image',
     width: 150,
@@ -76,13 +83,41 @@ const COLUMNS: readonly VirtualColumn<TransferProgress>[] = [
   },
 ];
 
-/** Each image copy with its rate and time left; stalled and retrying copies say so. */
-export function TransferList({ transfers }: { transfers: readonly TransferProgress[] }) {
-  const counts = useMemo(() => {
-    const c = { running: 0, stalled: 0, retrying: 0, done: 0, failed: 0 };
-    for (const t of transfers) c[t.status] += 1;
-    return c;
-  }, [transfers]);
+/** Each image copy with its rate and time left; stalled, retrying and paused copies say so. */
+export function TransferList({
+  transfers,
+  halt,
+}: {
+  transfers: readonly TransferProgress[];
+  /** The job is paused or stopped: copies in flight keep their bytes and wait. */
+  halt: Halt | undefined;
+}) {
+  const shown = useMemo<readonly ShownTransfer[]>(
+    () =>
+      halt === undefined
+        ? transfers
+        : transfers.map((t) =>
+            t.status === 'running' || t.status === 'stalled' || t.status === 'retrying'
+              ? { ...t, status: halt }
+              : t,
+          ),
+    [transfers, halt],
+  );
+  const summary = useMemo(() => {
+    const c = { running: 0, stalled: 0, retrying: 0, done: 0, failed: 0, paused: 0, stopped: 0 };
+    for (const t of shown) c[t.status] += 1;
+    return [
+      `${String(c.done)} done`,
+      c.running > 0 ? `${String(c.running)} copying` : undefined,
+      c.paused > 0 ? `${String(c.paused)} paused` : undefined,
+      c.stopped > 0 ? `${String(c.stopped)} stopped` : undefined,
+      c.stalled > 0 ? `${String(c.stalled)} stalled` : undefined,
+      c.retrying > 0 ? `${String(c.retrying)} retrying` : undefined,
+      c.failed > 0 ? `${String(c.failed)} failed` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+  }, [shown]);
   return (
     <section aria-labelledby="transfers-title">
       <Group justify="space-between" mb="xs">
@@ -90,23 +125,13 @@ export function TransferList({ transfers }: { transfers: readonly TransferProgre
           Image copies
         </Title>
         <Text size="sm" c="dimmed" data-testid="transfer-counts">
-          {transfers.length === 0
-            ? 'None started yet'
-            : [
-                `${String(counts.done)} done`,
-                `${String(counts.running)} copying`,
-                counts.stalled > 0 ? `${String(counts.stalled)} stalled` : undefined,
-                counts.retrying > 0 ? `${String(counts.retrying)} retrying` : undefined,
-                counts.failed > 0 ? `${String(counts.failed)} failed` : undefined,
-              ]
-                .filter(Boolean)
-                .join(' · ')}
+          {shown.length === 0 ? 'None started yet' : summary}
         </Text>
       </Group>
-      {transfers.length > 0 && (
+      {shown.length > 0 && (
         <VirtualTable
           label="Image copies"
-          rows={transfers}
+          rows={shown}
           rowKey={(t) => `${t.kind}:${t.sourceId}`}
           columns={COLUMNS}
           testId="transfers"

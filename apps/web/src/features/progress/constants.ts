@@ -14,6 +14,16 @@ export const PHASE_STATE_LOOK: Readonly<Record<PhaseProgress['status'], StatusLo
   skipped: { label: 'Skipped', icon: '–', color: 'gray' },
 };
 
+/**
+ * How a job that is not moving shows what was under way: paused (it waits, bytes kept) or stopped
+ * (cancelled or failed: a new run continues from what is there).
+ */
+export type Halt = 'paused' | 'stopped';
+
+export const PAUSED_LOOK: StatusLook = { label: 'Paused', icon: '‖', color: 'yellow' };
+export const STOPPED_LOOK: StatusLook = { label: 'Stopped', icon: '■', color: 'gray' };
+export const NOT_RUN_LOOK: StatusLook = { label: 'Not run', icon: '–', color: 'gray' };
+
 export const TRANSFER_STATE_LOOK: Readonly<Record<TransferProgress['status'], StatusLook>> = {
   running: { label: 'Copying', icon: '▶', color: 'blue' },
   stalled: { label: 'Stalled', icon: '⚠', color: 'orange' },

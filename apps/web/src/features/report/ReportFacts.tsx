@@ -1,5 +1,6 @@
 import type { ReportSummary } from '@euca2nova/model';
 import {
+  Box,
   Button,
   Code,
   CopyButton,
@@ -45,6 +46,13 @@ function selectionText(s: ReportSummary['selection']): string {
   return parts.length === 0 ? 'The whole cloud' : parts.join('; ');
 }
 
+/** The resolution and its note, without saying "Acknowledged: Acknowledged by …" twice. */
+function resolutionText(f: ReportSummary['findings'][number]): string {
+  const label = RESOLUTION_LABELS[f.resolution];
+  if (f.note === undefined) return label;
+  return f.note.toLowerCase().startsWith(label.toLowerCase()) ? f.note : `${label}: ${f.note}`;
+}
+
 /** Where from, where to, what was chosen, the nova.conf flags and the findings' resolutions. */
 export function ReportFacts({ report }: { report: ReportSummary }) {
   // The same lines as the HTML and PDF renderings: flagfile syntax, sorted by name.
@@ -63,7 +71,7 @@ export function ReportFacts({ report }: { report: ReportSummary }) {
           <Table withTableBorder aria-labelledby="facts-title">
             <Table.Tbody>
               <Fact name="Eucalyptus">
-                {report.source.version} at <Code>{report.source.endpoint}</Code>
+                version {report.source.version}, at <Code>{report.source.endpoint}</Code>
               </Fact>
               <Fact name="Nova database">
                 <Code>
@@ -114,12 +122,13 @@ export function ReportFacts({ report }: { report: ReportSummary }) {
             {report.findings.map((f, i) => (
               <List.Item key={`${f.finding.ruleId}:${String(i)}`}>
                 <Group gap="xs" align="flex-start" wrap="nowrap">
-                  <StatusBadge {...SEVERITY_LOOK[f.finding.severity]} size="sm" />
+                  <Box style={{ flexShrink: 0 }}>
+                    <StatusBadge {...SEVERITY_LOOK[f.finding.severity]} size="sm" />
+                  </Box>
                   <Stack gap={2}>
                     <Text size="sm">{f.finding.message}</Text>
                     <Text size="sm" c="dimmed">
-                      {RESOLUTION_LABELS[f.resolution]}
-                      {f.note !== undefined && `: ${f.note}`}
+                      {resolutionText(f)}
                       {f.finding.affectedIds.length > 0 &&
                         ` · ${formatCount(f.finding.affectedIds.length)} affected`}
                     </Text>

@@ -24,6 +24,9 @@ export function TimingsChart({ timings }: { timings: ReportSummary['timings'] })
       yAxisProps={{ width: 170 }}
       gridAxis="x"
       withTooltip
+      // The table beside it is the accessible form: the chart is hidden from assistive technology,
+      // so it must hold nothing focusable either.
+      barChartProps={{ accessibilityLayer: false }}
       aria-hidden="true"
       data-testid="timings-chart"
     />

@@ -1,10 +1,9 @@
-import type { ReportUsersPageSchema } from '@euca2nova/model';
+import type { ReportUserRow } from '@euca2nova/model';
 import { Button, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
-import type { z } from 'zod';
 import { reportUsersQuery } from '../../api/reports/reports.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PagedTable } from '../../components/PagedTable.tsx';
@@ -13,7 +12,7 @@ import { formatCount } from '../../format.ts';
 import { SEARCH_DEBOUNCE_MS, VERIFICATION_LOOK } from './constants.ts';
 import { UserDetail } from './UserDetail.tsx';
 
-type UserRow = z.infer<typeof ReportUsersPageSchema>['rows'][number];
+type UserRow = ReportUserRow;
 
 /** The users whose resources moved; choosing one shows what changes for them and their notice. */
 export function UsersView({ jobId, total }: { jobId: string; total: number }) {
