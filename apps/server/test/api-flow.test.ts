@@ -10,13 +10,22 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@euca2nova/euca-sim';
 import {
+  JobProgressSchema,
   ReportSchema,
+  ReportSummarySchema,
+  applyJobEvents,
+  emptyJobProgress,
   type ApiJob,
   type ClientToServerEvents,
   type Connection,
   type ConnectionTest,
+  type IdMapPage,
   type JobEvent,
+  type JobProgress,
   type PlanSummary,
+  type ReportUserDetail,
+  type ReportUsersPage,
+  type SelectionPreview,
   type ServerToClientEvents,
 } from '@euca2nova/model';
 import { createTestDatabase, testAdminUrl } from '@euca2nova/state/testing';
@@ -128,6 +137,9 @@ async function json<T>(res: LightMyRequestResponse, status: number): Promise<T> 
   return res.json<T>();
 }
 
+/** What the operator calls the simulated cloud; typed again to confirm the cutover. */
+const CLOUD_NAME = 'Simulated Eucalyptus 3.4';
+
 /** Connections, discovery and a runnable plan: the steps before the cutover. */
 async function planned(
   h: Harness,
@@ -138,6 +150,7 @@ async function planned(
       method: 'POST',
       url: '/api/connections/eucalyptus',
       payload: {
+        name: CLOUD_NAME,
         controllerDbUrl: h.sim.controllerDb?.url,
         files: {
           eucarc: await readFile(h.sim.files.eucarc, 'utf8'),
@@ -252,6 +265,7 @@ describe('a migration through the API', async () => {
     expect(empty).toMatchObject({ ok: false, target: { status: 'empty', canInitialise: true } });
 
     const { plan } = await planned(h);
+    expect(plan.cloudName).toBe(CLOUD_NAME);
     const tested = await json<ConnectionTest>(
       await h.call({ method: 'POST', url: `/api/connections/${target.id}/test` }),
       200,
@@ -289,6 +303,42 @@ describe('a migration through the API', async () => {
       200,
     );
     expect(items.total).toBe(Object.values(plan.counts).reduce((n, c) => n + (c.create ?? 0), 0));
+
+    // A selection previewed before planning: one instance picked brings what it needs, with why.
+    const running = await json<{ rows: { sourceId: string; state: string | null }[] }>(
+      await h.call({
+        method: 'GET',
+        url: `/api/inventories/${plan.inventoryId}/items?kind=instance&limit=1000`,
+      }),
+      200,
+    );
+    const picked = running.rows.find((r) => r.state === 'running')?.sourceId ?? 'no instance';
+    const preview = await json<SelectionPreview>(
+      await h.call({
+        method: 'POST',
+        url: `/api/inventories/${plan.inventoryId}/selection`,
+        payload: { selection: { items: [{ kind: 'instance', sourceId: picked }] } },
+      }),
+      200,
+    );
+    expect(preview.counts.instance).toEqual({ selected: 1, pulledIn: 0 });
+    expect(preview.counts.user?.selected).toBe(0);
+    expect(preview.counts.user?.pulledIn).toBeGreaterThan(0);
+    expect(preview.pulledInTotal).toBe(preview.pulledIn.length);
+    expect(preview.pulledIn).toContainEqual(
+      expect.objectContaining({
+        kind: 'image',
+        pulledInBy: { kind: 'instance', sourceId: picked, relation: 'image' },
+      }),
+    );
+    const unknown = await h.call({
+      method: 'POST',
+      url: `/api/inventories/${plan.inventoryId}/selection`,
+      payload: { selection: { items: [{ kind: 'instance', sourceId: 'i-DEADBEEF' }] } },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'unknown-items' });
+    expect(unknown.body).toContain('instance i-DEADBEEF');
 
     // The network half: MANAGED maps to VlanManager; every instance has its fixed IP decision.
     const network = await json<{
@@ -341,6 +391,12 @@ describe('a migration through the API', async () => {
     await until('some item events', async () =>
       received.filter((e) => e.type === 'item-done').length >= 5 ? true : undefined,
     );
+    // A page loaded mid-run gets the progress so far, with the run's totals announced.
+    const midway = JobProgressSchema.parse(
+      (await h.call({ method: 'GET', url: `/api/jobs/${job.id}/progress` })).json(),
+    );
+    expect(midway.asOfSeq).toBeGreaterThan(0);
+    expect(midway.totals.itemsTotal).toBeGreaterThan(0);
     first.disconnect();
     const lastSeen = Math.max(...received.map((e) => e.seq));
     await sleep(300);
@@ -367,6 +423,49 @@ describe('a migration through the API', async () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
+    // The progress snapshot of the finished run is the reduction of all its events, and adds up.
+    expect(stored.events).toHaveLength(end.lastSeq);
+    const progress = await json<JobProgress>(
+      await h.call({ method: 'GET', url: `/api/jobs/${job.id}/progress` }),
+      200,
+    );
+    expect(progress).toEqual(applyJobEvents(emptyJobProgress(job.id), stored.events));
+    expect(progress).toMatchObject({ asOfSeq: end.lastSeq, status: 'succeeded', failedItems: [] });
+    expect(progress.totals.itemsDone + progress.totals.itemsSkipped).toBe(
+      progress.totals.itemsTotal,
+    );
+    expect(progress.totals.bytesTotal).toBeGreaterThan(0);
+    expect(progress.totals.bytesDone).toBe(progress.totals.bytesTotal);
+    expect(progress.phases.filter((p) => p.status !== 'succeeded').map((p) => p.phase)).toEqual([
+      'discover',
+    ]);
+    // The next call reads only the events after the snapshot it keeps: an old event changed in
+    // the database behind its back does not show, a new one does.
+    const pool = h.runtime.stateDb.pool;
+    await pool.query(
+      `UPDATE job_events SET body = jsonb_set(body, '{message}', '"rewritten"')
+        WHERE job_id = $1 AND type = 'log'`,
+      [job.id],
+    );
+    await h.runtime.state.store.appendEvents(job.id, [
+      { type: 'log', level: 'info', message: 'Notices sent.' },
+    ]);
+    const later = await json<JobProgress>(
+      await h.call({ method: 'GET', url: `/api/jobs/${job.id}/progress` }),
+      200,
+    );
+    expect(later.asOfSeq).toBe(end.lastSeq + 1);
+    expect(later.log.at(-1)?.text).toBe('Notices sent.');
+    expect(later.log.slice(0, -1)).toEqual(progress.log);
+    expect(later.log.map((l) => l.text)).not.toContain('rewritten');
+
+    // The Report step: the summary, the id map and the users a page at a time, one user's notice.
+    const summary = ReportSummarySchema.parse(
+      (await h.call({ method: 'GET', url: `/api/jobs/${job.id}/report` })).json(),
+    );
+    expect(summary).not.toHaveProperty('idMap');
+    expect(summary.verification.result).toBe('matching');
+
     // The report in four formats, with proper types and names.
     const reportJson = await h.call({ method: 'GET', url: `/api/jobs/${job.id}/report.json` });
     expect(reportJson.statusCode).toBe(200);
@@ -386,6 +485,84 @@ describe('a migration through the API', async () => {
     const pdf = await h.call({ method: 'GET', url: `/api/jobs/${job.id}/report.pdf` });
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+
+    const users = report.idMap.filter((e) => e.kind === 'user');
+    expect(summary).toMatchObject({
+      idMapTotal: report.idMap.length,
+      changedIds: report.idMap.filter((e) => e.sourceId !== e.targetId).length,
+      imagesTotal: report.images.length,
+      imageBytes: progress.totals.bytesDone,
+      usersTotal: users.length,
+    });
+    const changedInstances = report.idMap.filter(
+      (e) => e.kind === 'instance' && e.sourceId !== e.targetId,
+    );
+    const idPage = await json<IdMapPage>(
+      await h.call({
+        method: 'GET',
+        url: `/api/jobs/${job.id}/report/id-map?kind=instance&changed=true&limit=2`,
+      }),
+      200,
+    );
+    expect(idPage.total).toBe(changedInstances.length);
+    expect(idPage.rows).toEqual(changedInstances.slice(0, 2));
+    const owner = instance?.owner ?? 'nobody';
+    const byOwner = await json<IdMapPage>(
+      await h.call({
+        method: 'GET',
+        url: `/api/jobs/${job.id}/report/id-map?owner=${encodeURIComponent(owner)}&q=${encodeURIComponent(instance?.targetId.toUpperCase() ?? '')}`,
+      }),
+      200,
+    );
+    expect(byOwner.rows).toEqual([instance]);
+
+    const userRows = await json<ReportUsersPage>(
+      await h.call({ method: 'GET', url: `/api/jobs/${job.id}/report/users` }),
+      200,
+    );
+    expect(userRows.rows.map((r) => r.user)).toEqual(users.map((u) => u.sourceId));
+    expect(userRows.rows.every((r) => r.verification === 'matching' && r.differences === 0)).toBe(
+      true,
+    );
+    const ownerRow = userRows.rows.find((r) => r.user === owner);
+    expect(ownerRow?.items).toBe(
+      report.idMap.filter((e) => e.owner === owner || e.sourceId === owner).length,
+    );
+
+    const detail = await json<ReportUserDetail>(
+      await h.call({
+        method: 'GET',
+        url: `/api/jobs/${job.id}/report/user?user=${encodeURIComponent(owner)}&ec2Url=${encodeURIComponent('http://nova.example.org:8773/services/Cloud')}`,
+      }),
+      200,
+    );
+    expect(detail.counts.instance).toBeGreaterThan(0);
+    expect(detail.changedIdsTotal).toBe(ownerRow?.changedIds);
+    expect(detail.notice).toContain('EC2_URL=http://nova.example.org:8773/services/Cloud');
+    // The notice names the access key Nova kept, and says whether the secret key came along.
+    expect(detail.notice).toMatch(/Your access key ID \([A-Z0-9]{20}\)/);
+    const secretMissing = report.findings.some(
+      (f) =>
+        f.finding.ruleId === 'user.secret-key-missing' && f.finding.affectedIds.includes(owner),
+    );
+    expect(detail.notice).toContain(
+      secretMissing
+        ? 'Your secret key could not be carried over'
+        : 'and your secret key: keep using them',
+    );
+    for (const secret of secretsOf(h.sim)) expect(detail.notice).not.toContain(secret);
+    const nobody = await h.call({
+      method: 'GET',
+      url: `/api/jobs/${job.id}/report/user?user=nobody`,
+    });
+    expect(nobody.statusCode).toBe(404);
+    // A job without a report (the discovery) says so.
+    const discovery = (
+      await json<ApiJob[]>(await h.call({ method: 'GET', url: '/api/jobs' }), 200)
+    ).find((j) => j.type === 'discover');
+    const none = await h.call({ method: 'GET', url: `/api/jobs/${discovery?.id ?? ''}/report` });
+    expect(none.statusCode).toBe(404);
+    expect(none.json<{ error: string }>().error).toContain('has no report yet');
 
     // No secret key anywhere: answers, logs, events, the report.
     const everything = [

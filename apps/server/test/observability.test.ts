@@ -81,7 +81,19 @@ describe('the OpenAPI document', () => {
         '/api/session/login',
         '/api/session/logout',
         '/api/status',
+        // The wizard's views, each with its schemas.
+        '/api/inventories/{id}/selection',
+        '/api/jobs/{id}/progress',
+        '/api/jobs/{id}/report',
+        '/api/jobs/{id}/report/id-map',
+        '/api/jobs/{id}/report/users',
+        '/api/jobs/{id}/report/user',
       ]),
+    );
+    const progress =
+      doc.paths['/api/jobs/{id}/progress']?.get?.responses['200']?.content?.['application/json'];
+    expect(progress?.schema.required).toEqual(
+      expect.arrayContaining(['asOfSeq', 'phases', 'totals', 'transfers']),
     );
     // The document does not list itself.
     expect(doc.paths['/api/docs']).toBeUndefined();

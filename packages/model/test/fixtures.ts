@@ -394,6 +394,16 @@ export function sampleEvents(): JobEvent[] {
       outcome: 'succeeded',
       durationMs: 1200,
     },
+    {
+      ...base,
+      seq: 11,
+      type: 'run-totals',
+      phases: [
+        { phase: 'users', items: 2 },
+        { phase: 'images', items: 3, bytes: 3 * 1024 },
+      ],
+      skipped: 1,
+    },
   ];
 }
 
