@@ -265,6 +265,13 @@ test.describe('the run and its report', () => {
       expect(await contentTypeOf(page, href ?? '')).toContain(type);
     }
 
+    // The job is listed among the past jobs, and its report reopens from there.
+    await page.getByRole('link', { name: 'Past jobs' }).last().click();
+    await expect(page.getByRole('heading', { level: 2, name: 'Past jobs' })).toBeVisible();
+    await checkStep(page, testInfo, 'past jobs');
+    await page.getByRole('link', { name: `Report of job ${jobId}` }).click();
+    await report.expectLoaded();
+
     await rm(imagesPath, { recursive: true, force: true });
     await api.dispose();
   });

@@ -73,7 +73,7 @@ export function JobsPage() {
                 <Table.Th>Started</Table.Th>
                 <Table.Th>Kind</Table.Th>
                 <Table.Th>Status</Table.Th>
-                <Table.Th>Phase</Table.Th>
+                <Table.Th>Now</Table.Th>
                 <Table.Th>Finished</Table.Th>
                 <Table.Th>Open</Table.Th>
               </Table.Tr>
@@ -87,7 +87,9 @@ export function JobsPage() {
                     <StatusBadge {...JOB_STATUS_LOOK[j.status]} size="sm" />
                   </Table.Td>
                   <Table.Td>
-                    {j.currentPhase === null ? '—' : PHASE_LABELS[j.currentPhase]}
+                    {j.currentPhase === null || isFinalJobStatus(j.status)
+                      ? '—'
+                      : PHASE_LABELS[j.currentPhase]}
                   </Table.Td>
                   <Table.Td>{j.finishedAt === null ? '—' : formatTime(j.finishedAt)}</Table.Td>
                   <Table.Td>
