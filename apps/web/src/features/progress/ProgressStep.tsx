@@ -104,12 +104,13 @@ export function ProgressStep() {
         </Center>
       </StepPage>
     );
-  const error = job.error ?? live.error;
-  if (error !== null || job.data === undefined || live.progress === undefined || !status)
+  // Only a job never read is an error page: a refetch failing later (a server restarting) keeps
+  // what is shown, and the feed's state says that it is catching up.
+  if (job.data === undefined || live.progress === undefined || status === undefined)
     return (
       <StepPage step={StepId.Progress} lead={lead}>
         <ErrorAlert
-          error={error ?? 'The job could not be read.'}
+          error={job.error ?? live.error ?? 'The job could not be read.'}
           title="This job could not be shown"
           remedy={
             <>
@@ -117,7 +118,7 @@ export function ProgressStep() {
             </>
           }
           onRetry={() => {
-            void job.refetch();
+            void queryClient.invalidateQueries({ queryKey: jobKeys.detail(jobId) });
           }}
         />
       </StepPage>

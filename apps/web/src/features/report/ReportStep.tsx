@@ -38,7 +38,7 @@ export function ReportStep() {
         </Center>
       </StepPage>
     );
-  if (report.isError)
+  if (report.data === undefined)
     return (
       <StepPage step={StepId.Report} lead={LEAD}>
         <ErrorAlert
