@@ -29,6 +29,11 @@ const COLOR: Record<Tone, MantineColor> = {
   paused: 'orange.3',
 };
 
+/** The colour family of a tone, for a border or a bar beside the words. */
+export function toneColorName(tone: Tone): string {
+  return COLOR[tone].split('.')[0] ?? 'gray';
+}
+
 /**
  * For an Alert of a light colour (yellow, green): its title in the body's text colour, since
  * Mantine's light yellow or green title on its tinted background misses WCAG AA.
