@@ -5,7 +5,8 @@ import { join } from 'node:path';
  * Where the stack under test lives; read by playwright.config.ts and by the specs' helpers, so
  * both agree without passing values around.
  */
-export const E2E_PORT = Number(process.env.E2E_PORT ?? 41780);
+// Below Linux's ephemeral range (32768-60999), so no outgoing connection holds a port we need.
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 29780);
 export const BASE_URL = `http://127.0.0.1:${String(E2E_PORT)}/`;
 /** A fresh data folder per run: the server creates its embedded PostgreSQL there. */
 export const DATA_DIR = join(tmpdir(), `euca2nova-e2e-${String(E2E_PORT)}`);
