@@ -88,10 +88,18 @@
 //    uses; at the server's share of this machine it stalled its event loop, and every follower
 //    with it, for up to 11-16 s. B' derives it on first use only: the longest stretch left is
 //    1.25 s (loading and parsing the inventory), and the event-loop max fell to 1.2-4.6 s.
+// 5. 2026-12-04 21:30, B' merged with the run totals, on a quieter VM (other work 0.23 core on
+//    average; the run itself kept the 2 cores ≥ 95% busy in 37 of 49 sampled seconds: migrate
+//    0.80, server 0.32 with 46 of the 100 image copies, simulator 0.20, PostgreSQL 0.12 core):
+//    100 clients event.at → client p50 512, p99 2,346 ms; commit → client p99 2,227 ms; the
+//    sentinel event.at → client p50 133, p99 496 ms; commit → client p50 78, p99 347 ms;
+//    event.at → commit p99 316 ms; the server's event-loop delay p99 81 ms, max 835 ms; 0.83 MiB
+//    on the wire per client; server CPU 22.2 s (image copies included). Every client got every
+//    item event, in seq order.
 //
 // Goal p99 < 250 ms: NOT MET at the default size on this machine, neither for the sentinel
-// (commit → client p99 0.36-0.93 s in the B' runs, event.at → client 0.9-5.7 s) nor for the 100
-// clients in this process (commit → client p99 3.0-11.1 s). What bounds it here, with the numbers
+// (commit → client p99 0.35 s in run 5, 0.36-0.93 s in the B' runs, event.at → client 0.5 s in
+// run 5) nor for the 100 clients in this process (commit → client p99 2.2 s in run 5). What bounds it here, with the numbers
 // above: (1) CPU: the 2 cores were saturated in every run, and a role that needs 100 ms of CPU
 // for a burst waits several times that for it. Nothing in the progress path is a large cost by
 // itself (2-3% of a core in the server, ~1.3 µs per delivery in this process), but this process's
