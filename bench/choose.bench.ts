@@ -12,10 +12,21 @@
 //   pick     a row's checkbox clicked until it shows checked
 //   user     a user selected until the preview of the selection has settled
 // plus the main thread's long tasks (> 50 ms) while scrolling and picking.
+// Figures, 2026-12-04, 2 cores, quiet VM (load average 1.7 at the end), a second look at each cloud:
+//                                      scale:50 scale:5000   ratio
+//   instances in the table                 500     50000   ×100
+//   open → first rows                  1089 ms   1721 ms   ×1.58
+//   search → result (after debounce)     83 ms    113 ms   ×1.36
+//   scroll jump p50 / p95             53 / 88   41 / 83 ms  ×0.79 / ×0.94
+//   pick p50 / p95                    22 / 43   23 / 41 ms  ×1.01 / ×0.96
+//   user selected → preview settled    861 ms    838 ms   ×0.97 (a 400 ms debounce included)
+//   longest task while scrolling        61 ms     53 ms
+//   every goal: PASS. 100 times the rows cost the gestures nothing measurable: the server cuts
+//   pages, the page renders the ~40 rows in view.
 // Goals (responsive): search ≤ 1,000 ms after the debounce, scroll and pick p95 ≤ 100 ms, a user's
 // preview ≤ 2,000 ms, no long task over 200 ms while scrolling.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,6 +52,8 @@ interface Stack {
 
 async function startServer(): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'euca2nova-bench-choose-'));
+  // As root the embedded PostgreSQL runs as `postgres`, which must be able to enter the folder.
+  await chmod(dir, 0o755);
   const port = await freePort();
   const server = spawn(process.execPath, ['apps/cli/bin/euca2nova.js', 'serve'], {
     cwd: root,
@@ -96,6 +109,9 @@ async function discoveredCloud(
     [
       '--euca-version',
       '2.0',
+      // MANAGED has a VLAN per user: 5,000 users need more than the 4,095 VLANs there are.
+      '--network-mode',
+      'MANAGED-NOVLAN',
       '--scenario',
       `scale:${String(scale)}`,
       '--image-size',
@@ -302,7 +318,7 @@ async function main(): Promise<void> {
   });
   try {
     const demo = await api<{ nova: { id: string } }>(stack, '/api/connections/demo', {});
-    const results: { scale: number; discovery: number; f: Figures }[] = [];
+    const results: { scale: number; discovery: number; coldOpenMs: number; f: Figures }[] = [];
     for (const scale of [REFERENCE, SCALE]) {
       process.stderr.write(`discovering scale:${String(scale)}…\n`);
       const cloud = await discoveredCloud(stack, scale);
@@ -310,13 +326,18 @@ async function main(): Promise<void> {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
       const [name, value] = stack.cookie.split('=') as [string, string];
       await context.addCookies([{ name, value, url: stack.url }]);
+      // tsx (esbuild, keepNames) wraps named functions in __name(): the functions this file hands
+      // to page.evaluate need it in the page too.
+      await context.addInitScript('window.__name = (f) => f;');
       const page = await context.newPage();
       process.stderr.write(`measuring the Choose step at scale:${String(scale)}…\n`);
-      // A first visit warms the server's inventory cache and the page's chunks, as a second look.
-      await measure(page, stack, cloud.inventory, demo.nova.id);
+      // The first visit also reads the inventory into the server's cache and loads the page's
+      // chunks: its opening is reported apart; the gestures are those of a second look.
+      const cold = await measure(page, stack, cloud.inventory, demo.nova.id);
       results.push({
         scale,
         discovery: cloud.seconds,
+        coldOpenMs: cold.openMs,
         f: await measure(page, stack, cloud.inventory, demo.nova.id),
       });
       await context.close();
@@ -340,6 +361,7 @@ async function main(): Promise<void> {
     console.log(
       `  instances in the table             ${String(ref.f.rows).padStart(9)} ${String(big.f.rows).padStart(9)}   ×${(big.f.rows / ref.f.rows).toFixed(0)}`,
     );
+    row('first open → first rows (cold)', ref.coldOpenMs, big.coldOpenMs);
     row('open → first rows', ref.f.openMs, big.f.openMs);
     row('search → result (after debounce)', ref.f.searchMs, big.f.searchMs);
     row('scroll jump p50', pct(ref.f.scrollMs, 50), pct(big.f.scrollMs, 50));
