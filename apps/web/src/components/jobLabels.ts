@@ -1,4 +1,4 @@
-import type { JobPhase, JobStatus, ResourceKind } from '@euca2nova/model';
+import type { JobPhase, JobStatus } from '@euca2nova/model';
 import type { Tone } from './StatusBadge.tsx';
 
 /*
@@ -66,16 +66,4 @@ export const PHASE_LABELS: Readonly<Record<JobPhase, string>> = {
   sequences: 'Id sequences',
   verify: 'Verify',
   report: 'Report',
-};
-
-export const KIND_LABELS: Readonly<Record<ResourceKind, { one: string; many: string }>> = {
-  user: { one: 'User', many: 'Users' },
-  keyPair: { one: 'Key pair', many: 'Key pairs' },
-  securityGroup: { one: 'Security group', many: 'Security groups' },
-  network: { one: 'Network', many: 'Networks' },
-  address: { one: 'Elastic IP', many: 'Elastic IPs' },
-  image: { one: 'Image', many: 'Images' },
-  volume: { one: 'Volume', many: 'Volumes' },
-  snapshot: { one: 'Snapshot', many: 'Snapshots' },
-  instance: { one: 'Instance', many: 'Instances' },
 };

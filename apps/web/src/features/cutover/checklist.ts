@@ -1,6 +1,6 @@
 import type { PlanSummary } from '@euca2nova/model';
 import { formatCount, plural } from '../../format.ts';
-import { KIND_ORDER, kindLabel } from '../review/constants.ts';
+import { KIND_ORDER, kindWords } from '../../resource-kinds.ts';
 
 export interface ChecklistItem {
   id: string;
@@ -17,7 +17,7 @@ const sum = (plan: PlanSummary, action: string): number =>
 /** What the run does, in the plan's own numbers. */
 export function whatHappens(plan: PlanSummary): ChecklistItem[] {
   const rows = KIND_ORDER.filter((k) => k !== 'image' && count(plan, k, 'create') > 0).map(
-    (k) => `${formatCount(count(plan, k, 'create'))} ${kindLabel(k, count(plan, k, 'create'))}`,
+    (k) => `${formatCount(count(plan, k, 'create'))} ${kindWords(k, count(plan, k, 'create'))}`,
   );
   const images = count(plan, 'image', 'create');
   const identical = sum(plan, 'skip-identical');

@@ -1,13 +1,13 @@
 import type { JobProgress } from '@euca2nova/model';
 import { Text, Title } from '@mantine/core';
-import { KIND_LABELS } from '../../components/jobLabels.ts';
+import { kindTitle } from '../../resource-kinds.ts';
 import { formatCount } from '../../format.ts';
 import { VirtualTable, type VirtualColumn } from './VirtualTable.tsx';
 
 type FailedItem = JobProgress['failedItems'][number];
 
 const COLUMNS: readonly VirtualColumn<FailedItem>[] = [
-  { header: 'Kind', width: 140, cell: (f) => <Text size="sm">{KIND_LABELS[f.kind].one}</Text> },
+  { header: 'Kind', width: 140, cell: (f) => <Text size="sm">{kindTitle(f.kind)}</Text> },
   {
     header: 'Eucalyptus id',
     width: 200,

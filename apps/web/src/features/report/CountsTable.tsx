@@ -1,6 +1,6 @@
 import { RESOURCE_KINDS, type ReportSummary } from '@euca2nova/model';
 import { Table, Title } from '@mantine/core';
-import { KIND_LABELS } from '../../components/jobLabels.ts';
+import { kindLabel } from '../../resource-kinds.ts';
 import { formatCount } from '../../format.ts';
 import { COUNT_COLUMNS } from './constants.ts';
 
@@ -31,7 +31,7 @@ export function CountsTable({ counts }: { counts: ReportSummary['counts'] }) {
             {kinds.map((k) => (
               <Table.Tr key={k}>
                 <Table.Th scope="row" fw={500}>
-                  {KIND_LABELS[k].many}
+                  {kindLabel(k)}
                 </Table.Th>
                 {COUNT_COLUMNS.map((c) => (
                   <Table.Td

@@ -5,13 +5,13 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { idMapQuery, type IdMapFilter } from '../../api/reports/reports.ts';
-import { KIND_LABELS } from '../../components/jobLabels.ts';
+import { kindLabel, kindTitle } from '../../resource-kinds.ts';
 import { PagedTable } from '../../components/PagedTable.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { formatCount } from '../../format.ts';
 import { SEARCH_DEBOUNCE_MS } from './constants.ts';
 
-const KIND_OPTIONS = RESOURCE_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k].many }));
+const KIND_OPTIONS = RESOURCE_KINDS.map((k) => ({ value: k, label: kindLabel(k) }));
 const CHANGED_OPTIONS = [
   { value: 'true', label: 'Only ids that change' },
   { value: 'false', label: 'Only ids kept' },
@@ -21,7 +21,7 @@ const COLUMNS: ColumnDef<IdMapEntry>[] = [
   {
     id: 'kind',
     header: 'Kind',
-    cell: ({ row }) => KIND_LABELS[row.original.kind].one,
+    cell: ({ row }) => kindTitle(row.original.kind),
   },
   {
     id: 'sourceId',

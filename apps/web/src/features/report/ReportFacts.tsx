@@ -14,7 +14,7 @@ import {
 } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { KIND_LABELS } from '../../components/jobLabels.ts';
+import { kindLabel } from '../../resource-kinds.ts';
 import { formatCount } from '../../format.ts';
 import { RESOLUTION_LABELS } from './constants.ts';
 
@@ -37,9 +37,7 @@ function Fact({ name, children }: { name: string; children: ReactNode }) {
 
 function selectionText(s: ReportSummary['selection']): string {
   const parts = [
-    s.kinds === undefined
-      ? undefined
-      : `kinds: ${s.kinds.map((k) => KIND_LABELS[k].many).join(', ')}`,
+    s.kinds === undefined ? undefined : `kinds: ${s.kinds.map((k) => kindLabel(k)).join(', ')}`,
     s.users === undefined ? undefined : `users: ${s.users.join(', ')}`,
     s.items === undefined ? undefined : `${formatCount(s.items.length)} items picked one by one`,
   ].filter((p): p is string => p !== undefined);

@@ -18,7 +18,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { reportUserQuery } from '../../api/reports/reports.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
-import { KIND_LABELS } from '../../components/jobLabels.ts';
+import { kindTitle, kindWords } from '../../resource-kinds.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatCount } from '../../format.ts';
 import { SEARCH_DEBOUNCE_MS, VERIFICATION_LOOK } from './constants.ts';
@@ -32,9 +32,7 @@ function Counts({ counts }: { counts: ReportUserDetail['counts'] }) {
     <Text size="sm">
       {entries
         .map(([k, n]) => {
-          const label = KIND_LABELS[k as keyof typeof KIND_LABELS] as
-            (typeof KIND_LABELS)[keyof typeof KIND_LABELS] | undefined;
-          return `${formatCount(n)} ${(n === 1 ? label?.one : label?.many)?.toLowerCase() ?? k}`;
+          return `${formatCount(n)} ${kindWords(k, n)}`;
         })
         .join(', ')}
     </Text>
@@ -64,7 +62,7 @@ function ChangedIds({ detail }: { detail: ReportUserDetail }) {
           <Table.Tbody>
             {detail.changedIds.map((e) => (
               <Table.Tr key={`${e.kind}:${e.sourceId}`}>
-                <Table.Td>{KIND_LABELS[e.kind].one}</Table.Td>
+                <Table.Td>{kindTitle(e.kind)}</Table.Td>
                 <Table.Td ff="monospace">{e.sourceId}</Table.Td>
                 <Table.Td ff="monospace">{e.targetId}</Table.Td>
               </Table.Tr>

@@ -1,7 +1,7 @@
 import type { ReportSummary } from '@euca2nova/model';
 import { Card, Group, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
 import { StatusBadge, toneColorName } from '../../components/StatusBadge.tsx';
-import { KIND_LABELS } from '../../components/jobLabels.ts';
+import { kindTitle } from '../../resource-kinds.ts';
 import { formatCount, formatTime } from '../../format.ts';
 import { VERIFICATION_LOOK } from './constants.ts';
 
@@ -29,7 +29,7 @@ function Differences({ verification }: { verification: Verification }) {
           {rows.map((d) => (
             <Table.Tr key={d.key}>
               <Table.Td>{d.user}</Table.Td>
-              <Table.Td>{KIND_LABELS[d.kind].one}</Table.Td>
+              <Table.Td>{kindTitle(d.kind)}</Table.Td>
               <Table.Td ff="monospace">{d.sourceId}</Table.Td>
               <Table.Td ff="monospace">{d.field}</Table.Td>
               <Table.Td>{d.expected ?? <Text c="dimmed">(not shown)</Text>}</Table.Td>

@@ -1,7 +1,8 @@
 import { Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { PLAN_ACTIONS, type PlanSummary } from '@euca2nova/model';
 import { formatCount, plural } from '../../format.ts';
-import { ACTION_INFO, KIND_ORDER, kindLabel } from './constants.ts';
+import { KIND_ORDER, kindWords } from '../../resource-kinds.ts';
+import { ACTION_INFO } from './constants.ts';
 
 /** The plan by kind: per kind, how many items each action has. */
 export function PlanCounts({
@@ -44,7 +45,7 @@ export function PlanCounts({
           {kinds.map((kind) => (
             <Table.Tr key={kind}>
               <Table.Th scope="row" fw={500}>
-                {kindLabel(kind)}
+                {kindWords(kind, 2)}
               </Table.Th>
               {PLAN_ACTIONS.map((a) => {
                 const n = plan.counts[kind]?.[a] ?? 0;

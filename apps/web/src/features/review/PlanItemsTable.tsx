@@ -8,7 +8,8 @@ import { planItemsQuery, type PlanItemsFilter } from '../../api/plans/plans.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PagedTable } from '../../components/PagedTable.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { ACTION_INFO, KIND_ORDER, RELATION_LABELS, kindLabel } from './constants.ts';
+import { KIND_ORDER, kindWords } from '../../resource-kinds.ts';
+import { ACTION_INFO, RELATION_LABELS } from './constants.ts';
 
 type SortKey = NonNullable<PlanItemsFilter['sort']>;
 const SORTABLE: readonly SortKey[] = ['kind', 'sourceId', 'owner', 'action'];
@@ -20,7 +21,7 @@ const mono = (s: string | undefined) => (
 );
 
 const columns: ColumnDef<PlanItem>[] = [
-  { id: 'kind', header: 'Kind', cell: ({ row }) => kindLabel(row.original.kind, 1) },
+  { id: 'kind', header: 'Kind', cell: ({ row }) => kindWords(row.original.kind, 1) },
   { id: 'sourceId', header: 'Eucalyptus id', cell: ({ row }) => mono(row.original.sourceId) },
   { id: 'targetId', header: 'Nova id', cell: ({ row }) => mono(row.original.targetId) },
   { id: 'owner', header: 'Owner', cell: ({ row }) => row.original.owner ?? '—' },
@@ -44,7 +45,7 @@ const columns: ColumnDef<PlanItem>[] = [
       const text = [
         pulledInBy === undefined
           ? undefined
-          : `Pulled in: needed by ${kindLabel(pulledInBy.kind, 1)} ${pulledInBy.sourceId} ${RELATION_LABELS[pulledInBy.relation] ?? `(${pulledInBy.relation})`}.`,
+          : `Pulled in: needed by ${kindWords(pulledInBy.kind, 1)} ${pulledInBy.sourceId} ${RELATION_LABELS[pulledInBy.relation] ?? `(${pulledInBy.relation})`}.`,
         reason,
       ]
         .filter((s) => s !== undefined)
@@ -89,7 +90,7 @@ export function PlanItemsTable({
       { value: 'all', label: 'Every kind' },
       ...KIND_ORDER.filter((k) => plan.counts[k] !== undefined).map((k) => ({
         value: k,
-        label: kindLabel(k),
+        label: kindWords(k, 2),
       })),
     ],
     [plan.counts],

@@ -1,36 +1,5 @@
-import type { PlanAction, ResourceKind, Severity } from '@euca2nova/model';
+import type { PlanAction, Severity } from '@euca2nova/model';
 import type { Tone } from '../../components/StatusBadge.tsx';
-
-/** Resource kinds as the operator reads them, in the order a run writes them. */
-export const KIND_LABELS: Readonly<Record<ResourceKind, { one: string; many: string }>> = {
-  user: { one: 'user', many: 'users' },
-  keyPair: { one: 'key pair', many: 'key pairs' },
-  securityGroup: { one: 'security group', many: 'security groups' },
-  network: { one: 'network', many: 'networks' },
-  address: { one: 'elastic IP', many: 'elastic IPs' },
-  image: { one: 'image', many: 'images' },
-  instance: { one: 'instance', many: 'instances' },
-  volume: { one: 'volume', many: 'volumes' },
-  snapshot: { one: 'snapshot', many: 'snapshots' },
-};
-
-export const KIND_ORDER: readonly ResourceKind[] = [
-  'user',
-  'keyPair',
-  'securityGroup',
-  'network',
-  'address',
-  'image',
-  'instance',
-  'volume',
-  'snapshot',
-];
-
-export function kindLabel(kind: string, n = 2): string {
-  const k = KIND_LABELS[kind as ResourceKind] as { one: string; many: string } | undefined;
-  if (k === undefined) return kind;
-  return n === 1 ? k.one : k.many;
-}
 
 export const ACTION_INFO: Readonly<
   Record<PlanAction, { label: string; column: string; tone: Tone; help: string }>
