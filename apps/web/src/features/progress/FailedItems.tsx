@@ -2,24 +2,32 @@ import type { JobProgress } from '@euca2nova/model';
 import { Text, Title } from '@mantine/core';
 import { kindTitle } from '../../resource-kinds.ts';
 import { formatCount } from '../../format.ts';
-import { VirtualTable, type VirtualColumn } from './VirtualTable.tsx';
+import type { ColumnDef } from '@tanstack/react-table';
+import { VirtualTable } from '../../components/VirtualTable.tsx';
 
 type FailedItem = JobProgress['failedItems'][number];
 
-const COLUMNS: readonly VirtualColumn<FailedItem>[] = [
-  { header: 'Kind', width: 140, cell: (f) => <Text size="sm">{kindTitle(f.kind)}</Text> },
+const COLUMNS: ColumnDef<FailedItem>[] = [
   {
+    id: 'Kind',
+    header: 'Kind',
+    meta: { width: 140 },
+    cell: ({ row: { original: f } }) => <Text size="sm">{kindTitle(f.kind)}</Text>,
+  },
+  {
+    id: 'Eucalyptus id',
     header: 'Eucalyptus id',
-    width: 200,
-    cell: (f) => (
+    meta: { width: 200 },
+    cell: ({ row: { original: f } }) => (
       <Text size="sm" ff="monospace">
         {f.sourceId}
       </Text>
     ),
   },
   {
+    id: 'Error',
     header: 'Error',
-    cell: (f) => (
+    cell: ({ row: { original: f } }) => (
       <Text size="sm" lineClamp={2} title={f.error}>
         {f.error}
       </Text>
@@ -42,8 +50,9 @@ export function FailedItems({ items }: { items: JobProgress['failedItems'] }) {
       <VirtualTable
         label="Failed items"
         rows={items}
-        rowKey={(f) => `${f.kind}:${f.sourceId}`}
+        rowId={(f) => `${f.kind}:${f.sourceId}`}
         columns={COLUMNS}
+        rowHeight={52}
         testId="failed-items"
       />
     </section>

@@ -5,7 +5,8 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatBytes, formatDuration, formatRate } from '../../format.ts';
 import { PAUSED_LOOK, STOPPED_LOOK, TRANSFER_STATE_LOOK, type Halt } from './constants.ts';
 import { percent } from './utils.ts';
-import { VirtualTable, type VirtualColumn } from './VirtualTable.tsx';
+import type { ColumnDef } from '@tanstack/react-table';
+import { VirtualTable } from '../../components/VirtualTable.tsx';
 
 /** A copy as shown: one in flight when the job paused or stopped keeps its bytes and waits. */
 type ShownTransfer = Omit<TransferProgress, 'status'> & {
@@ -36,20 +37,27 @@ function statusCell(t: ShownTransfer) {
   );
 }
 
-const COLUMNS: readonly VirtualColumn<ShownTransfer>[] = [
+const COLUMNS: ColumnDef<ShownTransfer>[] = [
   {
+    id: 'Image',
     header: 'Image',
-    width: 150,
-    cell: (t) => (
+    meta: { width: 150 },
+    cell: ({ row: { original: t } }) => (
       <Text size="sm" ff="monospace">
         {t.sourceId}
       </Text>
     ),
   },
-  { header: 'Status', width: 220, cell: statusCell },
   {
+    id: 'Status',
+    header: 'Status',
+    meta: { width: 220 },
+    cell: ({ row }) => statusCell(row.original),
+  },
+  {
+    id: 'Copied',
     header: 'Copied',
-    cell: (t) => (
+    cell: ({ row: { original: t } }) => (
       <Stack gap={4}>
         <Text size="sm">
           {formatBytes(t.bytesDone)}
@@ -65,16 +73,18 @@ const COLUMNS: readonly VirtualColumn<ShownTransfer>[] = [
     ),
   },
   {
+    id: 'Rate',
     header: 'Rate',
-    width: 120,
-    cell: (t) => (
+    meta: { width: 120 },
+    cell: ({ row: { original: t } }) => (
       <Text size="sm">{t.status === 'running' ? formatRate(t.bytesPerSecond) : '—'}</Text>
     ),
   },
   {
+    id: 'Time left',
     header: 'Time left',
-    width: 120,
-    cell: (t) => (
+    meta: { width: 120 },
+    cell: ({ row: { original: t } }) => (
       <Text size="sm">
         {t.status === 'running' && t.etaSeconds !== null
           ? formatDuration(t.etaSeconds * 1000)
@@ -133,8 +143,9 @@ export function TransferList({
         <VirtualTable
           label="Image copies"
           rows={shown}
-          rowKey={(t) => `${t.kind}:${t.sourceId}`}
+          rowId={(t) => `${t.kind}:${t.sourceId}`}
           columns={COLUMNS}
+          rowHeight={52}
           testId="transfers"
         />
       )}
