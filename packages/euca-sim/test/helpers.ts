@@ -28,7 +28,11 @@ export async function queryV2(
   const u = new URL(url);
   const method = opts.method ?? 'POST';
   const signed = signQueryV2(method, u.host, u.pathname, params, creds.accessKey, creds.secretKey);
-  if (opts.tamper === true) signed['Signature'] = `A${(signed['Signature'] ?? '').slice(1)}`;
+  if (opts.tamper === true) {
+    // Another first character, whatever the signature starts with (one in 64 starts with A).
+    const sig = signed['Signature'] ?? '';
+    signed['Signature'] = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+  }
   const body = new URLSearchParams(signed).toString();
   const res =
     method === 'POST'
