@@ -325,14 +325,20 @@ describe('a plan that leaves out more items than one journal transaction holds',
       );
     const first = await runMigration({ store, queue: state.queue }, jobId, { pollMs: 100 });
     expect(first.status).toBe('failed');
-    // The first chunk stands, in a transaction of its own; the plan's step is not done.
-    expect(await announced()).toHaveLength(500);
+    // The first chunk stands, in a transaction of its own: the run totals and 499 left-out items;
+    // the plan's step is not done.
+    expect(await announced()).toHaveLength(499);
+    const totals = async (): Promise<number> =>
+      (await state.store.listEvents(jobId, 0, 1_000_000)).filter((e) => e.type === 'run-totals')
+        .length;
+    expect(await totals()).toBe(1);
     expect((await state.store.steps(jobId, 'plan')).some((s) => s.status === 'done')).toBe(false);
 
     const again = await runMigration({ store, queue: state.queue }, jobId, { pollMs: 100 });
     expect(again.status).toBe('succeeded');
     const ids = await announced();
     expect(ids).toHaveLength(skipped.length);
+    expect(await totals()).toBe(1);
     expect(new Set(ids)).toEqual(new Set(skipped.map((i) => `${i.kind}:${i.sourceId}`)));
     // Each chunk but the last has a step of its own, which no count of items or phases sees.
     const chunks = (await state.store.steps(jobId)).filter((x) => x.phase.startsWith('plan:'));
