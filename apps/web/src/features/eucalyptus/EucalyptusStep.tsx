@@ -1,17 +1,13 @@
-import { Alert, Button, Card, Group, List, Loader, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import {
-  connectionKeys,
-  connectionQuery,
-  connectionTestQuery,
-  createDemoConnections,
-} from '../../api/connections/connections.ts';
+import { connectionKeys, createDemoConnections } from '../../api/connections/connections.ts';
 import { ApiError } from '../../api/http.ts';
 import { statusQuery } from '../../api/status.ts';
 import { EarlierConnections } from '../../components/EarlierConnections.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { ConnectionUnavailable, useTestedConnection } from '../../components/SavedConnection.tsx';
 import { StepPage } from '../../shell/StepPage.tsx';
 import { StepId, stepPath } from '../../wizard/steps.ts';
 import { recordTrail, useTrail } from '../../wizard/trail.ts';
@@ -164,10 +160,8 @@ function SavedSource({
   onChange: (p: SourcePublic) => void;
   onAnother: () => void;
 }) {
-  const connection = useQuery(connectionQuery(id));
-  const test = useQuery({ ...connectionTestQuery(id), enabled: connection.isSuccess });
+  const { connection, test, ok } = useTestedConnection(id);
   const trail = useTrail();
-  const ok = test.data?.ok === true && !test.isFetching;
 
   useEffect(() => {
     if (!ok) return;
@@ -175,25 +169,17 @@ function SavedSource({
     recordTrail({ source: id, ...FORGET_DOWNSTREAM });
   }, [ok, id, trail.source]);
 
-  if (connection.isPending) return <Loader aria-label="Loading the connection" />;
-  if (connection.isError)
+  const saved = connection.data?.kind === 'eucalyptus' ? connection.data : undefined;
+  if (saved === undefined)
     return (
-      <ErrorAlert
-        error={connection.error}
-        title="This connection cannot be opened"
+      <ConnectionUnavailable
+        connection={connection}
+        kind="eucalyptus"
         remedy="It may have been made on another server. Connect the cloud again."
-        onRetry={onAnother}
+        onAnother={onAnother}
       />
     );
-  if (connection.data.kind !== 'eucalyptus')
-    return (
-      <Alert color="yellow" title="This is not a Eucalyptus connection">
-        <Button size="xs" variant="default" onClick={onAnother}>
-          Connect a Eucalyptus cloud
-        </Button>
-      </Alert>
-    );
-  const p = sourcePublic(connection.data.public);
+  const p = sourcePublic(saved.public);
   const next = stepPath(StepId.Nova, { source: id, target: trail.target });
   return (
     <Card withBorder component="section" aria-labelledby="saved-source-title">

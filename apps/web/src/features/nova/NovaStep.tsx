@@ -1,17 +1,13 @@
-import { Alert, Button, Card, Group, List, Loader, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import {
-  connectionKeys,
-  connectionQuery,
-  connectionTestQuery,
-  createDemoConnections,
-} from '../../api/connections/connections.ts';
+import { connectionKeys, createDemoConnections } from '../../api/connections/connections.ts';
 import { ApiError } from '../../api/http.ts';
 import { statusQuery } from '../../api/status.ts';
 import { EarlierConnections } from '../../components/EarlierConnections.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { ConnectionUnavailable, useTestedConnection } from '../../components/SavedConnection.tsx';
 import { StepPage } from '../../shell/StepPage.tsx';
 import { StepId, stepPath } from '../../wizard/steps.ts';
 import { recordTrail, useTrail } from '../../wizard/trail.ts';
@@ -167,34 +163,24 @@ function SavedTarget({
   source: string;
   onAnother: () => void;
 }) {
-  const connection = useQuery(connectionQuery(id));
-  const test = useQuery({ ...connectionTestQuery(id), enabled: connection.isSuccess });
+  const { connection, test, ok } = useTestedConnection(id);
   const trail = useTrail();
-  const ok = test.data?.ok === true && !test.isFetching;
 
   useEffect(() => {
     if (ok && trail.target !== id) recordTrail({ target: id, plan: null, job: null });
   }, [ok, id, trail.target]);
 
-  if (connection.isPending) return <Loader aria-label="Loading the connection" />;
-  if (connection.isError)
+  const saved = connection.data?.kind === 'nova' ? connection.data : undefined;
+  if (saved === undefined)
     return (
-      <ErrorAlert
-        error={connection.error}
-        title="This connection cannot be opened"
+      <ConnectionUnavailable
+        connection={connection}
+        kind="nova"
         remedy="Connect the Nova database again."
-        onRetry={onAnother}
+        onAnother={onAnother}
       />
     );
-  if (connection.data.kind !== 'nova')
-    return (
-      <Alert color="yellow" title="This is not a Nova connection">
-        <Button size="xs" variant="default" onClick={onAnother}>
-          Connect a Nova database
-        </Button>
-      </Alert>
-    );
-  const p = novaPublic(connection.data.public);
+  const p = novaPublic(saved.public);
   const next = stepPath(StepId.Discover, {
     source,
     target: id,
