@@ -192,6 +192,7 @@ async function main(): Promise<void> {
       .join(', ');
     const notes = [
       `The references were measured after the migration, on the same simulator. It assembles in 0 ms (--assembly-ms 0) and built every bundle before listening (--prebuild-bundles): the migration read each image first and paid no assembly the raw GET and rclone did not.`,
+      'The simulator generates GetDecryptedImage bytes as it serves them (an AES-CTR keystream); the bundle parts rclone copies are files it stored before listening.',
       `Images phase ${imagesSeconds.toFixed(1)} s of ${run.wallSeconds.toFixed(1)} s end to end; the rest is discovery, planning, the rows, verification and Node's start.`,
       rclone instanceof Error
         ? `rclone: ${rclone.message}`
