@@ -95,6 +95,38 @@ export function recommendedManager(mode: Inventory['network']['mode']): NovaNetw
   }
 }
 
+/**
+ * Past this many addresses, a flat network (FlatManager, FlatDHCPManager) no longer spans the
+ * whole fixed range by default: Bexar keeps a fixed_ips row per address of a network, and a /8
+ * (VNET_NETMASK 255.0.0.0) would be 16.7 million rows to write, and as many planned objects held
+ * here (the plan ran out of memory).
+ */
+export const FLAT_NETWORK_MAX = 65_536;
+
+/**
+ * The block a flat network takes in a range wider than FLAT_NETWORK_MAX: the smallest aligned
+ * power-of-two block, at least FLAT_NETWORK_MAX wide, that holds every address in `used`, so every
+ * instance can keep its address. Undefined when the range is small enough to take whole.
+ */
+export function flatNetworkBlock(
+  range: { readonly base: number; readonly size: number },
+  used: readonly number[],
+): { base: number; size: number } | undefined {
+  if (range.size <= FLAT_NETWORK_MAX) return undefined;
+  // A loop, not Math.min(...used): a spread of 200,000 instances' addresses overflows the stack.
+  let lo = used[0] ?? range.base;
+  let hi = lo;
+  for (const n of used) {
+    if (n < lo) lo = n;
+    if (n > hi) hi = n;
+  }
+  let size = FLAT_NETWORK_MAX;
+  // Blocks are aligned to their size, and the range to its own, so each one lies within the range.
+  while (size < range.size && Math.floor(lo / size) !== Math.floor(hi / size)) size *= 2;
+  if (size >= range.size) return undefined;
+  return { base: Math.floor(lo / size) * size, size };
+}
+
 export interface PlanNetworkOptions {
   /** Host name of nova-network, written to `floating_ips.host`. */
   readonly networkHost?: string;
@@ -220,16 +252,6 @@ export function planNetwork(
       explanation,
     };
   }
-  const range = parseCidr(fixedRange);
-  const isVlan = manager === 'VlanManager';
-  const networkSize = isVlan
-    ? (overrides.network_size ?? vnet.addrsPerNet ?? 256)
-    : (overrides.network_size ?? range.size);
-  const blocks = Math.max(1, Math.floor(range.size / networkSize));
-  const vlanStart = overrides.vlan_start ?? 2;
-  const vpnStart = overrides.vpn_start ?? 1000;
-  const bridgeFlat = overrides.flat_network_bridge ?? vnet.bridge ?? 'br100';
-
   // Source IP per instance (STATIC: VNET_MACMAP by MAC first).
   const macMap = new Map((vnet.macMap ?? []).map((m) => [m.mac.toLowerCase(), m.ip]));
   const sourceIp = (i: (typeof live)[number]): string | undefined => {
@@ -237,6 +259,25 @@ export function planNetwork(
     const ip = fromMac ?? i.privateIpAddress;
     return ip === '0.0.0.0' ? undefined : ip;
   };
+
+  const range = parseCidr(fixedRange);
+  const isVlan = manager === 'VlanManager';
+  const sourceIps = live
+    .map(sourceIp)
+    .filter((ip): ip is string => ip !== undefined)
+    .map(ipv4ToNumber)
+    .filter((n) => n >= range.base && n < range.base + range.size);
+  const flat =
+    isVlan || overrides.network_size !== undefined ? undefined : flatNetworkBlock(range, sourceIps);
+  const networkSize = isVlan
+    ? (overrides.network_size ?? vnet.addrsPerNet ?? 256)
+    : (overrides.network_size ?? flat?.size ?? range.size);
+  /** Where network 0 starts: the range's base, or the block of a wide flat range that is used. */
+  const firstBase = flat?.base ?? range.base;
+  const blocks = Math.max(1, Math.floor(range.size / networkSize));
+  const vlanStart = overrides.vlan_start ?? 2;
+  const vpnStart = overrides.vpn_start ?? 1000;
+  const bridgeFlat = overrides.flat_network_bridge ?? vnet.bridge ?? 'br100';
 
   // Which block each project's network takes.
   const projects = [...new Set(inventory.users.map(novaProjectIdOf))].sort();
@@ -286,7 +327,7 @@ export function planNetwork(
   const reservedBottom = isVlan ? 3 : 2;
   const addrIndex = new Map<number, number>();
   for (let index = 0; index < networkCount; index++) {
-    const base = range.base + index * networkSize;
+    const base = firstBase + index * networkSize;
     const len = 32 - Math.log2(networkSize);
     const gatewayOverride = !isVlan && vnet.router !== undefined ? vnet.router : undefined;
     networks.push({
@@ -444,8 +485,12 @@ export function planNetwork(
         `The gateway is VNET_ROUTER ${vnet.router}, not the .1 address nova-manage would choose, so guests keep their route.`,
       );
     }
+    if (flat !== undefined && flat.size < range.size)
+      explanation.push(
+        `The fixed range ${fixedRange} has ${range.size.toLocaleString('en')} addresses and Bexar keeps a fixed_ips row for each one in its network, so the network is ${networks[0]?.cidr ?? ''}, the smallest block of at least ${FLAT_NETWORK_MAX.toLocaleString('en')} addresses that holds every instance's address (${networkSize.toLocaleString('en')} rows); fixed_range stays ${fixedRange}. Set network_size to choose another size.`,
+      );
     explanation.push(
-      `${manager}: one network ${fixedRange} on bridge ${bridgeFlat}${mode === 'STATIC' ? ', fixed IPs taken from VNET_MACMAP' : ''}; ${String(perInstance.filter((p) => p.status === 'kept').length)} instance(s) keep their fixed IP, ${String(changed.length)} must change.`,
+      `${manager}: one network ${networks[0]?.cidr ?? fixedRange} on bridge ${bridgeFlat}${mode === 'STATIC' ? ', fixed IPs taken from VNET_MACMAP' : ''}; ${String(perInstance.filter((p) => p.status === 'kept').length)} instance(s) keep their fixed IP, ${String(changed.length)} must change.`,
     );
   }
   const flags: NovaNetworkFlags = {

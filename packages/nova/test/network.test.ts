@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NovaNetworkFlagsSchema, type NetworkMode } from '@euca2nova/model';
 import { describeInstanceTypeMapping, planNetwork, renderNovaConf } from '../src/index.ts';
+import { FLAT_NETWORK_MAX, flatNetworkBlock } from '../src/network.ts';
 import { demoInventory, demoMappings } from './fixtures/index.ts';
 
 const plan = (mode: NetworkMode) => planNetwork(demoInventory(mode), demoMappings({}, mode));
@@ -112,6 +113,50 @@ describe('planNetwork', () => {
       flat_network_bridge: 'br0',
       public_interface: 'eth0',
     });
+  });
+
+  it('MANAGED-NOVLAN over a /8: one network of the block that holds the instances, not 16.7 million fixed IPs', () => {
+    const inv = demoInventory('MANAGED-NOVLAN');
+    const wide = {
+      ...inv,
+      network: {
+        ...inv.network,
+        vnet: { ...inv.network.vnet, subnet: '10.0.0.0', netmask: '255.0.0.0' },
+      },
+    };
+    const p = planNetwork(wide, demoMappings({}, 'MANAGED-NOVLAN'));
+    // The demo's instances are in 10.1.0.0/16: that block, FLAT_NETWORK_MAX addresses.
+    expect(p.networks.map((n) => n.cidr)).toEqual(['10.1.0.0/16']);
+    expect(p.fixedIps).toHaveLength(FLAT_NETWORK_MAX);
+    expect(p.perInstance.every((i) => i.status === 'kept')).toBe(true);
+    expect(p.flags).toMatchObject({ fixed_range: '10.0.0.0/8', network_size: FLAT_NETWORK_MAX });
+    expect(p.explanation.join(' ')).toMatch(/16,777,216 addresses.*10\.1\.0\.0\/16/s);
+    // An operator's network_size still wins.
+    const q = planNetwork(
+      wide,
+      demoMappings(
+        { network: { manager: 'FlatDHCPManager', overrides: { network_size: 1024 } } },
+        'MANAGED-NOVLAN',
+      ),
+    );
+    expect(q.fixedIps).toHaveLength(1024);
+  });
+
+  it('flatNetworkBlock: the smallest aligned block of at least FLAT_NETWORK_MAX holding every address', () => {
+    const range = { base: 0x0a000000, size: 2 ** 24 };
+    expect(flatNetworkBlock({ base: 0x0a000000, size: 2 ** 16 }, [0x0a000005])).toBeUndefined();
+    expect(flatNetworkBlock(range, [])).toEqual({ base: 0x0a000000, size: 2 ** 16 });
+    expect(flatNetworkBlock(range, [0x0a020001, 0x0a02ff00])).toEqual({
+      base: 0x0a020000,
+      size: 2 ** 16,
+    });
+    // 10.1.255.255 and 10.2.0.0 straddle a /16 and a /15 boundary: a /14 holds both.
+    expect(flatNetworkBlock(range, [0x0a01ffff, 0x0a020000])).toEqual({
+      base: 0x0a000000,
+      size: 2 ** 18,
+    });
+    // Spread over the whole range: the whole range, as before.
+    expect(flatNetworkBlock(range, [0x0a000001, 0x0affff01])).toBeUndefined();
   });
 
   it('lets operator overrides win, and warns when the manager differs from the mode', () => {
