@@ -5,17 +5,23 @@
 // BENCH_CPU_PROF=DIR (a V8 CPU profile of the migrate process), BENCH_KEEP (keep the work dir).
 //
 // The simulator and the migration each run in their own process; the migration's wall time, peak
-// RSS and CPU come from /usr/bin/time (lib/migrate-run.ts). Two references for the image bytes,
-// both measured after the migration, in the same run, from the same simulator:
-//  - a bare Node GET (GetDecryptedImage) of every migrated image, as many at a time as the
-//    migration copies: the physical limit of this machine for those bytes;
-//  - `rclone copy` of the same images' bundles (lib/rclone.ts), --transfers = the same number: the
-//    general tool an operator would otherwise use (it moves encrypted parts, unbundles nothing).
+// RSS and CPU come from /usr/bin/time (lib/migrate-run.ts). The references for the image bytes are
+// measured after the migration, in the same run, from the same simulator, as many at a time as the
+// migration copies:
+//  - a raw copy: a bare Node GET (GetDecryptedImage) of every migrated image into a file, fsynced,
+//    the physical limit of this machine for landing those bytes with the image store's durability;
+//  - the same GET thrown away (context: what the disk costs);
+//  - `rclone copy` of the same images' bundles (lib/rclone.ts): the general tool an operator would
+//    otherwise use (it moves encrypted parts, unbundles nothing, and does not fsync).
 // The simulator assembles in 0 ms (--assembly-ms 0) and stores every bundle before it listens
 // (--prebuild-bundles), so the migration, which reads each image first, pays no assembly the
 // references do not.
 import { cpus, totalmem } from 'node:os';
-import { Agent, get } from 'node:http';
+import { Agent, get, type IncomingMessage } from 'node:http';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finished, pipeline } from 'node:stream/promises';
 import { signS3V2 } from '@euca2nova/euca-sim';
 import {
   freshTarget,
@@ -35,38 +41,55 @@ const IMAGE_MIB = Number(process.env.BENCH_IMAGE_MIB ?? 64);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const GOAL_WALL_S = 90;
 
-/** Bare GETs of every image through Walrus' GetDecryptedImage, `parallel` at a time. */
+/**
+ * Bare GETs of every image through Walrus' GetDecryptedImage, `parallel` at a time; with `sinkDir`,
+ * each body is written to a file there and fsynced before the next starts (a raw copy with the
+ * same durability the image store gives each image), else it is thrown away.
+ */
 async function rawCopy(
   env: Readonly<Record<string, string>>,
   locations: readonly string[],
   parallel: number,
+  sinkDir?: string,
 ): Promise<{ bytes: number; seconds: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: parallel });
   const s3 = new URL(env.S3_URL ?? '');
   let bytes = 0;
-  const one = (location: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const path = `${s3.pathname.replace(/\/$/, '')}/${location}`;
-      const date = new Date().toUTCString();
-      const headers: Record<string, string> = { date, EucaOperation: 'GetDecryptedImage' };
-      headers.authorization = signS3V2(
-        'GET',
-        path,
-        headers,
-        env.EC2_ACCESS_KEY ?? '',
-        env.EC2_SECRET_KEY ?? '',
-      );
-      get({ host: s3.hostname, port: s3.port, path, headers, agent }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(new Error(`GET ${location}: ${String(res.statusCode)}`));
-          return;
-        }
-        res.on('data', (c: Buffer) => (bytes += c.length));
-        res.on('end', resolve);
-        res.on('error', reject);
-      }).on('error', reject);
+  let n = 0;
+  const one = async (location: string): Promise<void> => {
+    const path = `${s3.pathname.replace(/\/$/, '')}/${location}`;
+    const date = new Date().toUTCString();
+    const headers: Record<string, string> = { date, EucaOperation: 'GetDecryptedImage' };
+    headers.authorization = signS3V2(
+      'GET',
+      path,
+      headers,
+      env.EC2_ACCESS_KEY ?? '',
+      env.EC2_SECRET_KEY ?? '',
+    );
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      get({ host: s3.hostname, port: s3.port, path, headers, agent }, resolve).on('error', reject);
     });
+    if (res.statusCode !== 200) {
+      res.resume();
+      throw new Error(`GET ${location}: ${String(res.statusCode)}`);
+    }
+    res.on('data', (c: Buffer) => (bytes += c.length));
+    if (sinkDir === undefined) {
+      res.resume();
+      await finished(res);
+      return;
+    }
+    const file = join(sinkDir, `image-${String(n++)}`);
+    await pipeline(res, createWriteStream(file));
+    // fsync works on the file, not the descriptor: a second one flushes what the stream wrote.
+    const fh = await open(file, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  };
   const t0 = performance.now();
   const queue = [...locations];
   await Promise.all(
@@ -74,8 +97,10 @@ async function rawCopy(
       for (let l = queue.shift(); l !== undefined; l = queue.shift()) await one(l);
     }),
   );
+  const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { bytes, seconds: (performance.now() - t0) / 1000 };
+  if (sinkDir !== undefined) await rm(sinkDir, { recursive: true, force: true });
+  return { bytes, seconds };
 }
 
 async function main(): Promise<void> {
@@ -108,12 +133,19 @@ async function main(): Promise<void> {
         `${String(report.images.length - locations.length)} migrated image(s) not in scenario.json`,
       );
 
-    process.stderr.write('the references: a raw GET of the same images, then rclone…\n');
-    const raw = await rawCopy(cloud.env, locations, CONCURRENCY);
-    if (raw.bytes !== bytes)
-      throw new Error(
-        `the raw GET read ${String(raw.bytes)} bytes, the migration ${String(bytes)}`,
-      );
+    process.stderr.write(
+      'the references: a raw copy of the same images to disk, a raw GET, rclone…\n',
+    );
+    const raw = await rawCopy(
+      cloud.env,
+      locations,
+      CONCURRENCY,
+      await mkdtemp(join(ws.dir, 'raw-')),
+    );
+    const rawGet = await rawCopy(cloud.env, locations, CONCURRENCY);
+    for (const r of [raw, rawGet])
+      if (r.bytes !== bytes)
+        throw new Error(`a raw GET read ${String(r.bytes)} bytes, the migration ${String(bytes)}`);
     let rclone: RcloneCopy | Error;
     let rcloneLine = '';
     try {
@@ -142,7 +174,7 @@ async function main(): Promise<void> {
         {
           value: raw.seconds,
           unit: 's',
-          label: `raw GET of the same ${(bytes / MiB).toFixed(0)} MiB, ${String(CONCURRENCY)} at a time`,
+          label: `raw copy of the same ${(bytes / MiB).toFixed(0)} MiB to disk, ${String(CONCURRENCY)} at a time`,
         },
         () => ({
           text: `under ${String(GOAL_WALL_S)} s (set for scale:1000)`,
@@ -153,8 +185,22 @@ async function main(): Promise<void> {
         'images.throughput.vs-raw',
         'images phase throughput',
         imagesRate,
-        { value: rate(raw.bytes, raw.seconds), unit: 'MiB/s', label: 'raw GET, same bytes' },
-        (r) => ({ text: '≥ 0.9 of the raw GET', pass: r >= 0.9 }),
+        {
+          value: rate(raw.bytes, raw.seconds),
+          unit: 'MiB/s',
+          label: 'raw copy of the same bytes to files, each fsynced',
+        },
+        (r) => ({ text: '≥ 0.9 of the raw copy', pass: r >= 0.9 }),
+      ),
+      versus(
+        'images.throughput.vs-raw-get',
+        'images phase throughput, against bytes read and thrown away (context, no goal)',
+        imagesRate,
+        {
+          value: rate(rawGet.bytes, rawGet.seconds),
+          unit: 'MiB/s',
+          label: 'raw GET of the same bytes to nowhere',
+        },
       ),
       rclone instanceof Error
         ? plain('images.throughput.vs-rclone', 'images phase throughput vs rclone', imagesRate, {
@@ -191,6 +237,7 @@ async function main(): Promise<void> {
       .map((t) => `${t.phase} ${(t.durationMs / 1000).toFixed(1)} s`)
       .join(', ');
     const notes = [
+      'The physical limit is a raw copy: a bare Node GET of each image written to a file and fsynced, as many at a time as the migration copies, which is what the image store must do with the same bytes (it also hashes them, writes info.json and renames the folder into place). The GET to nowhere is beside it to show what the disk costs.',
       `The references were measured after the migration, on the same simulator. It assembles in 0 ms (--assembly-ms 0) and built every bundle before listening (--prebuild-bundles): the migration read each image first and paid no assembly the raw GET and rclone did not.`,
       'The simulator generates GetDecryptedImage bytes as it serves them (an AES-CTR keystream); the bundle parts rclone copies are files it stored before listening.',
       `Images phase ${imagesSeconds.toFixed(1)} s of ${run.wallSeconds.toFixed(1)} s end to end; the rest is discovery, planning, the rows, verification and Node's start.`,
