@@ -80,7 +80,7 @@ const DRILLS: readonly Script[] = [
     name: 'crash-drill',
     file: 'drills/crash.ts',
     question: 'SIGKILL at 20 random moments of a scale:200 run, resumed: any difference?',
-    quick: { DRILL_SCALE: '30', DRILL_KILLS: '4' },
+    quick: { DRILL_SCALE: '30', DRILL_KILLS: '4', DRILL_IMAGES: '5', DRILL_IMAGE_MIB: '4' },
   },
   {
     name: 'faults-drill',
