@@ -86,7 +86,7 @@ const DRILLS: readonly Script[] = [
     name: 'faults-drill',
     file: 'drills/faults.ts',
     question: '10% 5xx, throttling and 1% mid-body resets: completed and verified?',
-    quick: { DRILL_SCALE: '30' },
+    quick: { DRILL_SCALE: '30', DRILL_IMAGES: '20', DRILL_IMAGE_MIB: '2', DRILL_PART_KIB: '64' },
   },
   {
     name: 'hostile-drill',

@@ -382,8 +382,13 @@ export async function compareTargets(
   a: { novaDb: string; imagesPath: string },
   b: { novaDb: string; imagesPath: string },
   names: [string, string],
+  stamps?: [string, string],
 ): Promise<Comparison> {
-  const [da, db] = [await dumpNova(a.novaDb), await dumpNova(b.novaDb)];
+  let [da, db] = [await dumpNova(a.novaDb), await dumpNova(b.novaDb)];
+  if (stamps !== undefined) {
+    da = await unstamp(a.novaDb, da, stamps[0]);
+    db = await unstamp(b.novaDb, db, stamps[1]);
+  }
   const [ia, ib] = [await dumpImageStore(a.imagesPath), await dumpImageStore(b.imagesPath)];
   const differences = [...novaDifferences(da, db, names), ...storeDifferences(ia, ib, names)];
   const c = new pg.Client({ connectionString: b.novaDb });
@@ -395,7 +400,12 @@ export async function compareTargets(
   } finally {
     await c.end();
   }
-  const planted = novaDifferences(da, await dumpNova(b.novaDb), names);
+  const after = await dumpNova(b.novaDb);
+  const planted = novaDifferences(
+    da,
+    stamps === undefined ? after : await unstamp(b.novaDb, after, stamps[1]),
+    names,
+  );
   const plantedChangeSeen =
     planted.length === differences.filter((d) => d.table !== 'image store').length + 1 &&
     planted.some((d) => d.table === 'users' && d.column === 'name');
@@ -403,6 +413,40 @@ export async function compareTargets(
     .filter(([t]) => t !== 'sequences')
     .reduce((n, [, r]) => n + r.length, 0);
   return { differences, rows, files: ia.length, plantedChangeSeen };
+}
+
+/**
+ * Two jobs discovered at different times stamp new rows' `created_at` with their own discovery time
+ * (the engine's choice, so that a resumed job writes the same rows). Replace exactly that
+ * timestamp, as PostgreSQL renders it in JSON, with a token: any other difference still shows.
+ */
+async function unstamp(url: string, dump: Dump, discoveredAt: string): Promise<Dump> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  let text: string;
+  try {
+    const r = await c.query<{ j: string }>(
+      `SELECT to_jsonb(($1::timestamptz AT TIME ZONE 'UTC'))::text AS j`,
+      [discoveredAt],
+    );
+    text = r.rows[0]?.j ?? '';
+  } finally {
+    await c.end();
+  }
+  if (text === '') return dump;
+  return Object.fromEntries(
+    Object.entries(dump).map(([t, rows]) => [
+      t,
+      rows.map((r) => r.split(text).join('"<discovered-at>"')).sort(),
+    ]),
+  );
+}
+
+/** When the inventory of a job was discovered. */
+export async function discoveredAtOf(state: OpenState, jobId: string): Promise<string> {
+  const job = await state.store.getJob(jobId);
+  const inventory = await state.store.loadInventory(job.inventoryId ?? '');
+  return inventory.metadata.discoveredAt;
 }
 
 /** The first few differences, one line each, for the notes. */
