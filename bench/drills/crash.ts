@@ -31,6 +31,7 @@ import {
   seeded,
   simControl,
   spawnCli,
+  whereIs,
   type CliRun,
   startSim,
 } from './lib.ts';
@@ -72,7 +73,7 @@ async function watch(
     if (since !== undefined) timeline.push([now - since, p.lastSeq]);
     if (target !== undefined && p.lastSeq >= target) {
       run.child.kill('SIGKILL');
-      return { timeline, killedIn: p.phase };
+      return { timeline, killedIn: await whereIs(client, jobId, p.phase) };
     }
   }
 }
@@ -162,7 +163,8 @@ async function main(): Promise<void> {
     if (unexpected !== undefined) notes.push(`the crashed job stopped unexpectedly: ${unexpected}`);
     if (!finished) notes.push('the crashed job never finished');
     const kills = killedIn.length;
-    const phases = [...new Set(killedIn)];
+    // Kills during image copies count once as "images", whatever later phase ran beside them.
+    const phases = [...new Set(killedIn.map((k) => k.replace(/ \(.*$/, '')))];
     notes.push(`kills landed in (in order): ${killedIn.join(', ') || 'none'}`);
     notes.push(
       `kill moments drawn (ms of working time of the uninterrupted run's ${String(Math.round(cleanActiveMs))} → its event number then, of ${String(events)}): ${moments.map((ms, i) => `${String(ms)}→${String(targets[i])}`).join(', ')}`,

@@ -261,7 +261,21 @@ export async function jobProgress(
     'SELECT last_seq::text AS s, current_phase AS p FROM jobs WHERE id = $1',
     [jobId],
   );
-  return { lastSeq: Number(r.rows[0]?.s ?? 0), phase: r.rows[0]?.p ?? 'none' };
+  return { lastSeq: Number(r.rows[0]?.s ?? 0), phase: r.rows[0]?.p ?? '(job start, no phase yet)' };
+}
+
+/**
+ * Where the job was: image copies run beside the later phases (the job's current phase moves on
+ * to instances, volumes, … while they copy), so open image steps count as the images phase. (A
+ * step a killed process left open stays "running" until resumed, hence "open", not "copying".)
+ */
+export async function whereIs(client: pg.Client, jobId: string, phase: string): Promise<string> {
+  const r = await client.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM job_steps WHERE job_id = $1 AND phase = 'images' AND status = 'running'`,
+    [jobId],
+  );
+  const copying = Number(r.rows[0]?.n ?? 0);
+  return copying > 0 ? `images (${String(copying)} image steps open, job phase ${phase})` : phase;
 }
 
 /** Events of the job: item-done announced more than once, item retries, all item-done. */
