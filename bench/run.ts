@@ -81,13 +81,13 @@ const DRILLS: readonly Script[] = [
     name: 'crash-drill',
     file: 'drills/crash.ts',
     question: 'SIGKILL at 20 random moments of a scale:200 run, resumed: any difference?',
-    quick: { DRILL_SCALE: '30', DRILL_KILLS: '4' },
+    quick: { DRILL_SCALE: '30', DRILL_KILLS: '4', DRILL_IMAGES: '5', DRILL_IMAGE_MIB: '4' },
   },
   {
     name: 'faults-drill',
     file: 'drills/faults.ts',
     question: '10% 5xx, throttling and 1% mid-body resets: completed and verified?',
-    quick: { DRILL_SCALE: '30' },
+    quick: { DRILL_SCALE: '30', DRILL_IMAGES: '20', DRILL_IMAGE_MIB: '2', DRILL_PART_KIB: '64' },
   },
   {
     name: 'hostile-drill',

@@ -60,6 +60,7 @@ interface SimFlags {
   throttleRate?: number;
   resetAfterBytes?: number;
   resetCount?: number;
+  resetRate?: number;
   errorCount?: number;
   slowBody?: number;
   assemblyFailure?: boolean;
@@ -181,6 +182,12 @@ export function createSimCommand(): Command {
       ),
     )
     .addOption(
+      new Option(
+        '--reset-rate <fraction>',
+        'fraction of Walrus bodies cut at a random point (seeded)',
+      ).argParser(fraction),
+    )
+    .addOption(
       new Option('--error-count <n>', 'answer the first n requests with 500/503').argParser(
         int('error-count'),
       ),
@@ -208,6 +215,7 @@ export function createSimCommand(): Command {
         ...(flags.throttleRate !== undefined ? { throttleRate: flags.throttleRate } : {}),
         ...(flags.resetAfterBytes !== undefined ? { resetAfterBytes: flags.resetAfterBytes } : {}),
         ...(flags.resetCount !== undefined ? { resetCount: flags.resetCount } : {}),
+        ...(flags.resetRate !== undefined ? { resetRate: flags.resetRate } : {}),
         ...(flags.errorCount !== undefined ? { errorCount: flags.errorCount } : {}),
         ...(flags.slowBody !== undefined ? { slowBodyBytesPerSec: flags.slowBody } : {}),
         ...(flags.assemblyFailure === true ? { assemblyFailure: true } : {}),

@@ -19,6 +19,11 @@ export interface FaultConfig {
   resetAfterBytes?: number;
   /** Cut only this many bodies, then heal (every body when absent). */
   resetCount?: number;
+  /**
+   * Fraction of Walrus object bodies cut at a random point (seeded): the flaky network a drill
+   * needs, where `resetAfterBytes` cuts every body at the same byte.
+   */
+  resetRate?: number;
   /** Walrus object bodies: send at most this many bytes per second. */
   slowBodyBytesPerSec?: number;
   /** GetDecryptedImage: the assembly fails once `assemblyTimeoutMs` has passed (404 NoSuchEntity, "caching failure"). */
@@ -33,6 +38,8 @@ export type FaultDecision = 'error500' | 'error503' | 'throttle' | undefined;
 export class FaultController {
   private config: FaultConfig;
   private readonly rng: Rng;
+  /** Bodies draw from a stream of their own, so requests answered meanwhile do not shift them. */
+  private readonly bodyRng: Rng;
   private flip = false;
   /** Counters of injected faults, for tests. */
   readonly injected = { error500: 0, error503: 0, throttle: 0, reset: 0, assemblyFailure: 0 };
@@ -40,6 +47,7 @@ export class FaultController {
   constructor(seed: string, initial: FaultConfig = {}) {
     this.config = { ...initial };
     this.rng = new Rng(seed, 'faults');
+    this.bodyRng = new Rng(seed, 'faults-body');
   }
 
   get(): FaultConfig {
@@ -85,12 +93,24 @@ export class FaultController {
     return undefined;
   }
 
-  /** A transform for a Walrus body that slows it and/or cuts the connection after N bytes. */
-  bodyTransform(onReset: () => void): Transform | undefined {
+  /**
+   * A transform for a Walrus body that slows it and/or cuts the connection partway. `length` is the
+   * body's size when known; a `resetRate` cut falls strictly inside it (at least one byte sent, at
+   * least one byte missing), or within the first MiB when the size is unknown (a gzip stream).
+   */
+  bodyTransform(onReset: () => void, length?: number): Transform | undefined {
     const c = this.config;
     const { slowBodyBytesPerSec } = c;
+    const counted = c.resetCount === undefined || c.resetCount > 0 ? c.resetAfterBytes : undefined;
+    let drawn: number | undefined;
+    if ((c.resetRate ?? 0) > 0 && this.bodyRng.next() < (c.resetRate ?? 0)) {
+      const span = length !== undefined && length > 1 ? length - 1 : 1024 * 1024;
+      drawn = 1 + this.bodyRng.int(span);
+    }
     const resetAfterBytes =
-      c.resetCount === undefined || c.resetCount > 0 ? c.resetAfterBytes : undefined;
+      counted === undefined ? drawn : drawn === undefined ? counted : Math.min(counted, drawn);
+    // Only a cut made by `resetAfterBytes` uses up `resetCount`.
+    const byCount = counted !== undefined && resetAfterBytes === counted;
     if (resetAfterBytes === undefined && slowBodyBytesPerSec === undefined) return undefined;
     let sent = 0;
     const started = Date.now();
@@ -103,7 +123,7 @@ export class FaultController {
           sent += out.length;
           this.push(out);
           injected.reset++;
-          if (c.resetCount !== undefined) c.resetCount--;
+          if (byCount && c.resetCount !== undefined) c.resetCount--;
           // Let the partial chunk reach the socket, then cut the connection.
           setTimeout(onReset, 20);
           return;
@@ -152,6 +172,7 @@ export function validateFaults(input: unknown): FaultConfig {
     'resetAfterBytes',
     'errorCount',
     'resetCount',
+    'resetRate',
     'slowBodyBytesPerSec',
     'assemblyFailure',
     'assemblyTimeoutMs',
@@ -185,6 +206,8 @@ export function validateFaults(input: unknown): FaultConfig {
   if (ec !== undefined) out.errorCount = Math.floor(ec);
   const rc = nonNegative(o['resetCount'], 'resetCount');
   if (rc !== undefined) out.resetCount = Math.floor(rc);
+  const rr = rate(o['resetRate'], 'resetRate');
+  if (rr !== undefined) out.resetRate = rr;
   const rb = nonNegative(o['resetAfterBytes'], 'resetAfterBytes');
   if (rb !== undefined) out.resetAfterBytes = rb;
   const sb = nonNegative(o['slowBodyBytesPerSec'], 'slowBodyBytesPerSec');

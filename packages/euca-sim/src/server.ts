@@ -215,8 +215,14 @@ export async function startHttpServer(
       return;
     }
     res.writeHead(reply.status, headers);
+    const length = Number(headers['content-length']);
     const cut =
-      endpoint === 'walrus' ? faults.bodyTransform(() => req.socket.destroy()) : undefined;
+      endpoint === 'walrus'
+        ? faults.bodyTransform(
+            () => req.socket.destroy(),
+            Number.isInteger(length) ? length : undefined,
+          )
+        : undefined;
     const source: Readable = b;
     try {
       if (cut) await pipeline(source, cut, res);

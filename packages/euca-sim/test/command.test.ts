@@ -43,6 +43,7 @@ describe('sim command', () => {
       '--verbose',
       '--reset-after-bytes',
       '--reset-count',
+      '--reset-rate',
       '--slow-body',
       '--assembly-failure',
       '--assembly-timeout-ms',

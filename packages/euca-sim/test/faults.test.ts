@@ -150,6 +150,46 @@ describe('faults and the control endpoint', () => {
     sim.faults.reset();
   });
 
+  it('cuts a seeded fraction of Walrus bodies, each at a random point strictly inside it', async () => {
+    const path = `/${img.bucket}/${img.manifestKey}`;
+    const read = async (): Promise<number | 'whole'> => {
+      const res = await s3v2(sim.urls.s3, path, sim.admin, { EucaOperation: 'GetDecryptedImage' });
+      let received = 0;
+      try {
+        for await (const chunk of res.body ?? []) received += (chunk as Uint8Array).length;
+      } catch {
+        return received;
+      }
+      return received === img.size ? 'whole' : received;
+    };
+    // Warm the assembly cache so the reads below are bodies only.
+    await read();
+    const before = sim.faults.injected.reset;
+    sim.faults.set({ resetRate: 1 });
+    const points: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const got = await read();
+      if (got === 'whole') throw new Error('a body came through whole at resetRate 1');
+      points.push(got);
+    }
+    // Somewhere inside each body (a byte or more sent, some missing), not at one fixed byte.
+    for (const p of points) {
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThan(img.size);
+    }
+    expect(new Set(points).size).toBeGreaterThan(1);
+    expect(sim.faults.injected.reset - before).toBe(4);
+
+    sim.faults.set({ resetRate: 0.3 });
+    let cut = 0;
+    for (let i = 0; i < 30; i++) if ((await read()) !== 'whole') cut++;
+    expect(cut).toBeGreaterThan(2);
+    expect(cut).toBeLessThan(20);
+    expect(sim.faults.injected.reset - before).toBe(4 + cut);
+    sim.faults.reset();
+    expect(await read()).toBe('whole');
+  });
+
   it('slows a Walrus body down', async () => {
     sim.faults.set({ slowBodyBytesPerSec: 512 * 1024 });
     const t0 = Date.now();
@@ -179,6 +219,11 @@ describe('faults and the control endpoint', () => {
   it('rejects an invalid fault configuration', async () => {
     expect((await control(sim, 'PUT', '/faults', { errorRate: 2 })).status).toBe(400);
     expect((await control(sim, 'PUT', '/faults', { bogus: 1 })).status).toBe(400);
+    expect((await control(sim, 'PUT', '/faults', { resetRate: 1.5 })).status).toBe(400);
+    expect((await control(sim, 'PUT', '/faults', { resetRate: 0.01 })).json['faults']).toEqual({
+      resetRate: 0.01,
+    });
+    await control(sim, 'DELETE', '/faults');
     expect((await control(sim, 'GET', '/scenario')).json['name']).toBe('demo');
   });
 });
