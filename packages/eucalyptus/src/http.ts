@@ -128,6 +128,15 @@ export class GuardedHttpHandler extends NodeHttpHandler {
     const out = await super.handle(request, options);
     const res = out.response;
     const where = `${request.hostname}:${request.port ?? ''}${request.path}`;
+    if (res.statusCode >= 300 && res.statusCode < 400) {
+      (res.body as Readable | undefined)?.destroy();
+      const to = res.headers['location'] ?? res.headers['Location'];
+      // Never followed: a cloud that sends its admin's signed requests elsewhere is not trusted.
+      throw new SourceError(
+        'malformed',
+        `${request.hostname}:${request.port ?? ''}${request.path}: answered with a redirect (HTTP ${res.statusCode}${to === undefined ? '' : ` to ${to.slice(0, 200)}`}), which euca2nova does not follow. Give the final URL of the service.`,
+      );
+    }
     const length = Number(res.headers['content-length'] ?? Number.NaN);
     const body = res.body as Readable | undefined;
     if (Number.isFinite(length) && length > this.max) {

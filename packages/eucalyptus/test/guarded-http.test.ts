@@ -26,6 +26,10 @@ const answers: Record<string, (res: ServerResponse) => void> = {
     res.statusCode = 400;
     res.end('<Response><Errors><Error><Code>AuthFailure</Code></Error></Errors></Response>');
   },
+  '/redirect': (res) => {
+    res.writeHead(307, { location: 'http://169.254.169.254/latest/' });
+    res.end();
+  },
   '/trickle': (res) => {
     res.writeHead(200);
     const t = setInterval(() => {
@@ -84,6 +88,14 @@ describe('GuardedHttpHandler', () => {
     expect(e).toBeInstanceOf(SourceError);
     expect((e as SourceError).code).toBe('malformed');
     expect((e as SourceError).message).toMatch(message);
+  });
+
+  it('refuses a redirect instead of following it, naming where it pointed', async () => {
+    const e = await ask('/redirect').catch((err: unknown) => err);
+    expect((e as SourceError).code).toBe('malformed');
+    expect((e as SourceError).message).toMatch(
+      /answered with a redirect \(HTTP 307 to http:\/\/169\.254\.169\.254\/latest\/\), which euca2nova does not follow/,
+    );
   });
 
   it('leaves an error status to the SDK (it reads the error code)', async () => {
