@@ -1023,7 +1023,8 @@ async function main(): Promise<void> {
       const ms = performance.now() - t0;
       const after = await snapshotNova(novaUrl, imagesPath);
       const touched = differences(before, after);
-      if (after.files.some(isStaging)) stagingLeft.add(c.name);
+      if (after.files.some((f) => isStaging(f) && !before.files.includes(f)))
+        stagingLeft.add(c.name);
       // A kernel that arrived despite its poison would make every later image case a no-op
       // (skip-identical): it is taken out again, after it was counted.
       if (touched.length > 0)
