@@ -38,6 +38,12 @@ export interface BuildAppOptions {
   onRoute?: onRouteHookHandler;
 }
 
+/** Whether a handshake's Origin (if any) names the host it was sent to. */
+export function sameOriginHandshake(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  return host !== undefined && URL.canParse(origin) && new URL(origin).host === host;
+}
+
 /** The whole HTTP application, without listening: tests drive it with `inject`. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -95,8 +101,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(reportRoutes);
   if (options.progress !== undefined) {
     await registerProgress(app, {
-      // The socket.io handshake is refused like any API call without a signed-in session.
-      authenticate: (handshake) => app.isAuthenticated(handshake.headers.cookie),
+      // The socket.io handshake is refused like any API call without a signed-in session, and
+      // from a page of another origin: SameSite does not stop a WebSocket opened by another port
+      // of the same host (same site), which would read the jobs' progress (cross-site WebSocket
+      // hijacking). A client that sends no Origin is not a browser page.
+      authenticate: async (handshake) =>
+        sameOriginHandshake(handshake.headers.origin, handshake.headers.host) &&
+        app.isAuthenticated(handshake.headers.cookie),
       ...options.progress,
       state: options.runtime.state,
     });

@@ -34,13 +34,16 @@ describe('the progress handshake with real sessions', () => {
   });
 
   // 'connected', or the reason the handshake was refused.
-  const attempt = (cookie?: string): Promise<string> =>
+  const attempt = (cookie?: string, origin?: string): Promise<string> =>
     new Promise((resolve) => {
       const s = io(url, {
         transports: ['websocket'],
         reconnection: false,
         forceNew: true,
-        ...(cookie === undefined ? {} : { extraHeaders: { cookie } }),
+        extraHeaders: {
+          ...(cookie === undefined ? {} : { cookie }),
+          ...(origin === undefined ? {} : { origin }),
+        },
       });
       sockets.push(s);
       s.on('connect', () => {
@@ -59,5 +62,15 @@ describe('the progress handshake with real sessions', () => {
   it('accepts the session cookie of a signed-in operator', async () => {
     const { cookie } = await signIn(app);
     expect(await attempt(cookie)).toBe('connected');
+    expect(await attempt(cookie, new URL(url).origin)).toBe('connected');
+  });
+
+  it('refuses a signed-in session from a page of another origin (cross-site WebSocket hijacking)', async () => {
+    const { cookie } = await signIn(app);
+    const port = Number(new URL(url).port);
+    // Another port of the same host is the same site: the SameSite cookie would go along.
+    expect(await attempt(cookie, `http://127.0.0.1:${String(port + 1)}`)).not.toBe('connected');
+    expect(await attempt(cookie, 'https://evil.example')).not.toBe('connected');
+    expect(await attempt(cookie, 'null')).not.toBe('connected');
   });
 });

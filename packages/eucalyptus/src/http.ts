@@ -22,25 +22,75 @@ export interface GuardOptions {
   inspectXml?: boolean;
   /** Idle socket timeout in ms (a GetDecryptedImage that blocks while assembling needs minutes). */
   socketTimeoutMs?: number;
+  /**
+   * Longest time an API answer's body may take to arrive, in ms: an idle timeout alone never ends
+   * an answer trickled a byte at a time (slow-loris). Default EUCA2NOVA_SOURCE_RESPONSE_TIMEOUT_MS,
+   * else 5 minutes (a 10,000-instance answer is ~15 MB).
+   */
+  responseTimeoutMs?: number;
   maxSockets?: number;
 }
 
-async function readCapped(body: Readable, max: number, where: string): Promise<Buffer> {
+function defaultResponseTimeoutMs(): number {
+  const v = Number(process.env.EUCA2NOVA_SOURCE_RESPONSE_TIMEOUT_MS);
+  return Number.isSafeInteger(v) && v > 0 ? v : 5 * 60_000;
+}
+
+async function readCapped(
+  body: Readable,
+  max: number,
+  where: string,
+  timeoutMs = defaultResponseTimeoutMs(),
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const c of body) {
-    const b = c as Buffer;
-    size += b.length;
-    if (size > max) {
-      body.destroy();
-      throw new SourceError(
-        'too-large',
-        `${where}: the answer is larger than ${max} bytes and was refused. A Eucalyptus cloud does not send bodies this large; check the URL.`,
-      );
+  // An object, not a `let`: the timer's callback sets it, which flow analysis cannot see.
+  const deadline = { passed: false };
+  const timer = setTimeout(() => {
+    deadline.passed = true;
+    body.destroy(new Error('response timeout'));
+  }, timeoutMs);
+  try {
+    for await (const c of body) {
+      const b = c as Buffer;
+      size += b.length;
+      if (size > max) {
+        body.destroy();
+        throw new SourceError(
+          'too-large',
+          `${where}: the answer is larger than ${max} bytes and was refused. A Eucalyptus cloud does not send bodies this large; check the URL.`,
+        );
+      }
+      chunks.push(b);
     }
-    chunks.push(b);
+  } catch (e) {
+    if (!deadline.passed) throw e;
+  } finally {
+    clearTimeout(timer);
   }
+  if (deadline.passed)
+    throw new SourceError(
+      'unreachable',
+      `${where}: the answer did not finish within ${Math.round(timeoutMs / 1000)} s (${size} bytes arrived) and was abandoned. Check the cloud controller's health and the network in between.`,
+    );
   return Buffer.concat(chunks);
+}
+
+/**
+ * The name of an XML document's first element (after the declaration and comments), or undefined
+ * when the text does not start like XML at all.
+ */
+export function rootElement(xml: string): string | undefined {
+  return /^\uFEFF?\s*(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*)*<([A-Za-z_][\w.:-]*)/.exec(xml)?.[1];
+}
+
+/** The query action a request asks for (EC2, Euare and Eucalyptus' own services). */
+function actionOf(request: HttpRequest): string | undefined {
+  const q = request.query['Action'];
+  if (typeof q === 'string') return q;
+  if (typeof request.body === 'string' && request.body.includes('Action='))
+    return new URLSearchParams(request.body).get('Action') ?? undefined;
+  return undefined;
 }
 
 /** True when an XML document declares a DOCTYPE or entities (never the case for Eucalyptus). */
@@ -56,6 +106,7 @@ export function hasDoctype(xml: Buffer | string): boolean {
 export class GuardedHttpHandler extends NodeHttpHandler {
   private readonly max: number;
   private readonly inspect: boolean;
+  private readonly timeoutMs: number;
 
   constructor(options: GuardOptions = {}) {
     const maxSockets = options.maxSockets ?? 64;
@@ -67,6 +118,7 @@ export class GuardedHttpHandler extends NodeHttpHandler {
     });
     this.max = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.inspect = options.inspectXml ?? true;
+    this.timeoutMs = options.responseTimeoutMs ?? defaultResponseTimeoutMs();
   }
 
   override async handle(
@@ -76,6 +128,15 @@ export class GuardedHttpHandler extends NodeHttpHandler {
     const out = await super.handle(request, options);
     const res = out.response;
     const where = `${request.hostname}:${request.port ?? ''}${request.path}`;
+    if (res.statusCode >= 300 && res.statusCode < 400) {
+      (res.body as Readable | undefined)?.destroy();
+      const to = res.headers['location'] ?? res.headers['Location'];
+      // Never followed: a cloud that sends its admin's signed requests elsewhere is not trusted.
+      throw new SourceError(
+        'malformed',
+        `${request.hostname}:${request.port ?? ''}${request.path}: answered with a redirect (HTTP ${res.statusCode}${to === undefined ? '' : ` to ${to.slice(0, 200)}`}), which euca2nova does not follow. Give the final URL of the service.`,
+      );
+    }
     const length = Number(res.headers['content-length'] ?? Number.NaN);
     const body = res.body as Readable | undefined;
     if (Number.isFinite(length) && length > this.max) {
@@ -86,12 +147,25 @@ export class GuardedHttpHandler extends NodeHttpHandler {
       );
     }
     if (this.inspect && body) {
-      const buf = await readCapped(body, this.max, where);
+      const buf = await readCapped(body, this.max, where, this.timeoutMs);
       if (hasDoctype(buf)) {
         throw new SourceError(
           'malformed',
           `${where}: the answer declares a DOCTYPE (possible XML entity attack); refused. Check that the URL is the Eucalyptus cloud.`,
         );
+      }
+      // A success must be the action's own answer. The SDK reads any other XML (an HTML page, an
+      // error body sent with 200) as an answer with nothing in it: a discovery would then miss
+      // every instance without a word.
+      const action = actionOf(request);
+      if (action !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
+        const root = rootElement(buf.toString('utf8', 0, Math.min(buf.length, 64 * 1024)));
+        if (root?.replace(/^[\w.-]+:/, '') !== `${action}Response`) {
+          throw new SourceError(
+            'malformed',
+            `${where}: ${action} was answered with ${root === undefined ? 'something that is not XML' : `<${root.slice(0, 60)}>`} instead of <${action}Response> (HTTP ${res.statusCode}); refused. Check that the URL is the Eucalyptus cloud.`,
+          );
+        }
       }
       res.body = Readable.from([buf]);
     }

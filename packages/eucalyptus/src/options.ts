@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseEucarc } from './config-files.ts';
@@ -112,6 +113,15 @@ export async function mergeSourceInput(parts: SourceParts): Promise<ConnectInput
         'bad-input',
         'cloud-pk.pem is not a PEM private key (no BEGIN PRIVATE KEY line); it is the file /var/lib/eucalyptus/keys/cloud-pk.pem on the cloud controller.',
       );
+    // The markers alone let a damaged or forged key through to the first image it fails on.
+    try {
+      createPrivateKey(cloudPkPem);
+    } catch {
+      throw new SourceError(
+        'bad-input',
+        'cloud-pk.pem has PEM markers but no readable private key between them (damaged or truncated); copy /var/lib/eucalyptus/keys/cloud-pk.pem from the cloud controller again.',
+      );
+    }
     input.cloudPkPem = cloudPkPem;
   }
   if (parts.eucalyptusConf !== undefined) input.eucalyptusConf = parts.eucalyptusConf;
