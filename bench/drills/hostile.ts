@@ -9,7 +9,9 @@
 // prototype pollution would be seen on this process's Object.prototype).
 //
 //   npm run drill:hostile -w @euca2nova/bench
-//   knobs: DRILL_SLOW_LORIS_MS (the source timeout given to the slow-loris case, default 5000)
+//   knobs: DRILL_SLOW_LORIS_MS (the source timeout given to the slow-loris case, default 5000),
+//   DRILL_CASE_DEADLINE_MS (a case still running after this is killed and fails, default 300000),
+//   DRILL_ONLY (cases whose name contains one of these comma-separated words), DRILL_VERBOSE
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import {
@@ -40,7 +42,9 @@ const CLI = join(root, 'apps/cli/bin/euca2nova.js');
 const MiB = 1024 * 1024;
 const SLOW_LORIS_MS = Number(process.env.DRILL_SLOW_LORIS_MS ?? 5000);
 /** No case may take longer than this; a case that does is a hang, which is itself a failure. */
-const CASE_DEADLINE_MS = 120_000;
+// A body cut mid-way looks like a flaky network, so it is retried (bounded: about 140 s here)
+// before the job gives up; the deadline leaves room for that.
+const CASE_DEADLINE_MS = Number(process.env.DRILL_CASE_DEADLINE_MS ?? 300_000);
 
 // ---------------------------------------------------------------------------------------------
 // The hostile server: a proxy to the simulator that poisons one answer.
@@ -791,7 +795,8 @@ async function main(): Promise<void> {
       {
         name: 'GetDecryptedImage sends fewer bytes than announced',
         source: 'eucalyptus',
-        expect: /ended early|fewer|short|ECONNRESET|bytes/i,
+        expect:
+          /broke off \d+ time\(s\) in a row|connection was cut before the answer was complete/,
         run: () => {
           poison = async (req) =>
             req.s3 && isKernelDecrypted(req.s3)

@@ -101,6 +101,14 @@ export function classifyError(e: unknown, where: string): SourceError {
       `${where}: the TLS handshake failed (${code || raw.slice(0, 80)}). Check the URL's scheme (Eucalyptus serves plain http on 8773) or trust the cloud's certificate.`,
       { cause: e },
     );
+  // A reset comes from a server that was reached: sending the operator to check host names and
+  // ports would be wrong.
+  if (code === 'ECONNRESET' || code === 'EPIPE')
+    return new SourceError(
+      'unreachable',
+      `${where}: the connection was cut before the answer was complete (${code}), again after retries. The cloud, a proxy or the network between is dropping it; try again, or look at the cloud controller's and Walrus' logs.`,
+      { cause: e },
+    );
   if (NET_CODES.has(code))
     return new SourceError(
       'unreachable',

@@ -10,7 +10,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { BundleJob, FromWorker, JobMessage, ToWorker } from './bundle-worker.ts';
 import type { SourceConnection } from './connect.ts';
 import { fetchManifest } from './discover.ts';
-import { SourceError, classifyError } from './errors.ts';
+import { SourceError, classifyError, errCode } from './errors.ts';
 import { dig, text } from './http.ts';
 
 export interface OpenImageOptions {
@@ -136,12 +136,13 @@ async function openDecrypted(
           position += b.length;
           if (!out.write(b)) await new Promise((r) => out.once('drain', r));
         }
-        if (position < total) throw new Error('ECONNRESET: body ended early');
+        if (position < total)
+          throw Object.assign(new Error('the body ended early'), { code: 'ECONNRESET' });
         out.end();
         return;
       } catch (e) {
         if (o.signal?.aborted || attempts++ >= (o.retries ?? 6)) {
-          out.destroy(classifyError(e, `GetDecryptedImage ${location}`));
+          out.destroy(cutShort(e, `GetDecryptedImage ${location}`, attempts, position, total));
           return;
         }
         try {
@@ -155,6 +156,26 @@ async function openDecrypted(
     }
   })();
   return { stream: out, size: total - offset, path: 'decrypted' };
+}
+
+/**
+ * A body that kept breaking off once the server had answered: "cannot reach the server" would
+ * send the operator to check host names, so say what happened and where it stopped.
+ */
+function cutShort(
+  e: unknown,
+  where: string,
+  attempts: number,
+  position: number,
+  total: number,
+): SourceError {
+  const classified = classifyError(e, where);
+  if (classified.code !== 'unreachable') return classified;
+  return new SourceError(
+    'unreachable',
+    `${where}: the server answered, but the image's bytes broke off ${String(attempts)} time(s) in a row, the last at byte ${String(position)} of ${String(total)} (${errCode(e) ?? 'connection cut'}). Walrus or the network between is dropping the transfer; the bytes copied so far are kept for the next try.`,
+    { cause: e },
+  );
 }
 
 /** RSA PKCS#1 v1.5 decryption by hand: Node 20 refuses the padding mode (CVE-2023-46809). */

@@ -81,6 +81,33 @@ for (const version of ['2.0', '3.4'] as const) {
       expect(got.hex).toBe(img.sha256);
     });
 
+    it('says where a body that keeps breaking off stopped, instead of "cannot reach"', async () => {
+      const img = sim.scenario.images.find((i) => i.kind === 'machine');
+      if (!img) throw new Error('no machine image');
+      // Every body is cut 50,000 bytes in; one retry resumes at 50,000 and is cut again.
+      sim.faults.set({ resetAfterBytes: 50_000 });
+      try {
+        const { stream } = await openImage(
+          conn,
+          { imageId: img.id, imageLocation: img.location },
+          { path: 'decrypted', retries: 1 },
+        );
+        const err = await sha256(stream).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(SourceError);
+        expect((err as SourceError).message).toMatch(
+          new RegExp(
+            `broke off 2 time\\(s\\) in a row, the last at byte 100000 of ${String(img.size)}`,
+          ),
+        );
+        expect((err as SourceError).message).not.toMatch(/cannot reach/);
+      } finally {
+        sim.faults.reset();
+      }
+    });
+
     it('resumes a bundle part cut mid-transfer with a Range request', async () => {
       const img = sim.scenario.images.find((i) => i.kind === 'machine');
       if (!img) throw new Error('no machine image');
