@@ -117,8 +117,6 @@ async function writevAll(
 
 /** Chunks from the network are small (often 16-64 KiB); writes go out in batches of this size. */
 const WRITE_BATCH = 1024 * 1024;
-/** How far reading and hashing may run ahead of the disk. */
-const WRITE_AHEAD = 8 * WRITE_BATCH;
 
 async function sha256OfFile(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -189,37 +187,23 @@ async function appendHashed(
   options: { signal?: AbortSignal | undefined; onProgress?: ((bytes: number) => void) | undefined },
 ): Promise<number> {
   let bytes = start;
-  let written = start;
   // Chunks are never reused by their producer (streams hand out fresh buffers), so holding one
   // across iterations is safe.
+  let writing: Promise<void> = Promise.resolve();
   let batch: Uint8Array[] = [];
   let batchBytes = 0;
-  // Batches go to the disk one after another, never two at once: a crash must leave a prefix of
-  // the image (a resume continues from the file's length). Reading and hashing run ahead of the
-  // disk by up to WRITE_AHEAD bytes instead of waiting for each write, so the network, the hash
-  // and the disk overlap.
-  let tail: Promise<void> = Promise.resolve();
-  const queued: { done: Promise<void>; bytes: number }[] = [];
-  let queuedBytes = 0;
   const flush = async (): Promise<void> => {
+    await writing;
     const out = batch;
     const n = batchBytes;
     batch = [];
     batchBytes = 0;
-    tail = tail.then(async () => {
-      await write(out);
+    writing = write(out).then(() => {
       written += n;
       options.onProgress?.(written);
     });
-    queued.push({ done: tail, bytes: n });
-    queuedBytes += n;
-    while (queuedBytes > WRITE_AHEAD) {
-      const oldest = queued.shift();
-      if (oldest === undefined) break;
-      queuedBytes -= oldest.bytes;
-      await oldest.done;
-    }
   };
+  let written = start;
   try {
     for await (const chunk of data) {
       throwIfAborted(options.signal);
@@ -232,10 +216,9 @@ async function appendHashed(
     }
     if (batchBytes > 0) await flush();
   } finally {
-    // Whatever happened above, no write may still be running once this returns.
-    await tail.catch(() => undefined);
+    await writing.catch(() => undefined);
   }
-  await tail;
+  await writing;
   return bytes;
 }
 
