@@ -4,7 +4,8 @@
 // and a JSON twin, headed by the machine, the date and the commit. Never part of `npm test`.
 //
 //   npm run bench                       every benchmark
-//   npm run bench -- --only migrate     some of them (comma-separated names)
+//   npm run bench -- --only migrate     some of them (comma-separated names), merged into the
+//                                       earlier results (each script's run is dated)
 //   npm run drills                      every drill
 //   npm run bench -- --quick            small sizes everywhere: checks the harness, not the product
 //
@@ -191,21 +192,55 @@ const verdictOf = (r: Ran): 'PASS' | 'FAIL' =>
   r.exitCode === 0 && r.sections.length > 0 && r.sections.every((s) => s.verdict === 'PASS')
     ? 'PASS'
     : 'FAIL';
+const commit = gitCommit();
+
+interface RunRecord {
+  readonly name: string;
+  readonly question: string;
+  /** When and on what this script ran: with --only, the others keep their earlier record. */
+  readonly date: string;
+  readonly commit: string;
+  readonly seconds: number;
+  readonly exitCode: number | null;
+  readonly verdict: 'PASS' | 'FAIL';
+  readonly sections: Section[];
+  readonly tail?: string;
+}
+const fresh: RunRecord[] = ran.map((r) => ({
+  name: r.script.name,
+  question: r.script.question,
+  date: started.toISOString(),
+  commit,
+  seconds: Number(r.seconds.toFixed(1)),
+  exitCode: r.exitCode,
+  verdict: verdictOf(r),
+  sections: r.sections,
+  ...(r.tail === undefined ? {} : { tail: r.tail }),
+}));
+
+/** The earlier full results, when this run re-measures only some scripts into the same file. */
+async function earlierRuns(): Promise<RunRecord[]> {
+  if (only === undefined || values.quick) return [];
+  try {
+    const earlier = JSON.parse(await readFile(`${outBase}.json`, 'utf8')) as {
+      quick?: boolean;
+      runs?: RunRecord[];
+    };
+    return earlier.quick === true ? [] : (earlier.runs ?? []);
+  } catch {
+    return [];
+  }
+}
+const kept = (await earlierRuns()).filter((r) => !fresh.some((f) => f.name === r.name));
+const order = all.map((s) => s.name);
+const runs = [...kept, ...fresh].sort((x, y) => order.indexOf(x.name) - order.indexOf(y.name));
 const summary = {
   kind: values.drills ? 'drills' : 'benchmarks',
   date: started.toISOString(),
-  commit: gitCommit(),
+  commit,
   quick: values.quick,
   machine: { ...machine, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))) },
-  runs: ran.map((r) => ({
-    name: r.script.name,
-    question: r.script.question,
-    seconds: Number(r.seconds.toFixed(1)),
-    exitCode: r.exitCode,
-    verdict: verdictOf(r),
-    sections: r.sections,
-    ...(r.tail === undefined ? {} : { tail: r.tail }),
-  })),
+  runs,
 };
 
 const title = values.drills ? 'Drills' : 'Benchmarks';
@@ -214,18 +249,19 @@ const md = [
   '',
   `Written by \`npm run ${values.drills ? 'drills' : 'bench'}\` (bench/run.ts); see docs/${values.drills ? 'reliability' : 'performance'}.md for what each figure means.${values.quick ? ' **Quick run: small sizes, the figures say nothing about the product.**' : ''}`,
   '',
-  `- date: ${summary.date}`,
+  `- date: ${summary.date}${kept.length > 0 ? ` (${fresh.map((r) => r.name).join(', ')}; the others kept from their own runs, dated below)` : ''}`,
   `- commit: ${summary.commit}`,
   `- machine: ${String(machine.cores)} cores (${machine.cpu}), ${String(machine.memoryGiB)} GiB, Node ${machine.node}`,
   `- load average at start ${machine.loadAverageAtStart.join(' / ')}, at end ${summary.machine.loadAverageAtEnd.join(' / ')} (a shared VM: other work may have run beside)`,
   '',
-  '| | question | verdict | wall time |',
-  '| --- | --- | --- | --- |',
+  '| | question | verdict | wall time | run |',
+  '| --- | --- | --- | --- | --- |',
   ...summary.runs.map(
-    (r) => `| ${r.name} | ${r.question} | ${r.verdict} | ${r.seconds.toFixed(0)} s |`,
+    (r) =>
+      `| ${r.name} | ${r.question} | ${r.verdict} | ${r.seconds.toFixed(0)} s | ${r.date.slice(0, 16).replace('T', ' ')}, ${r.commit} |`,
   ),
 ];
-for (const r of ran) {
+for (const r of summary.runs) {
   for (const s of r.sections) {
     md.push('', `## ${s.title}`, '');
     md.push(...Object.entries(s.setup).map(([k, v]) => `- ${k}: ${String(v)}`), '');
@@ -236,7 +272,7 @@ for (const r of ran) {
   if (r.sections.length === 0)
     md.push(
       '',
-      `## ${r.script.name}`,
+      `## ${r.name}`,
       '',
       `**FAIL**: ended with exit code ${String(r.exitCode)} and no figures. Its last output:`,
       '',
@@ -249,6 +285,6 @@ await mkdir(dirname(outBase), { recursive: true });
 await writeFile(`${outBase}.md`, `${md.join('\n')}\n`);
 await writeFile(`${outBase}.json`, `${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(
-  `\n${summary.runs.map((r) => `${r.verdict} ${r.name} (${r.seconds.toFixed(0)} s)`).join('\n')}\nwritten: ${outBase}.md and ${outBase}.json\n`,
+  `\n${fresh.map((r) => `${r.verdict} ${r.name} (${r.seconds.toFixed(0)} s)`).join('\n')}\nwritten: ${outBase}.md and ${outBase}.json\n`,
 );
-process.exitCode = summary.runs.every((r) => r.verdict === 'PASS') ? 0 : 1;
+process.exitCode = fresh.every((r) => r.verdict === 'PASS') ? 0 : 1;

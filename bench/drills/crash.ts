@@ -7,11 +7,11 @@
 //
 // Two jobs are made from one discovery and one plan: "clean" and "crashed", each with a Nova
 // database and image store of its own. The clean one runs first, uninterrupted, and tells how long
-// the job works (from its process's first event to its end). The kill moments are then drawn one
-// in each of DRILL_KILLS equal slices of that time (stratified), so they spread over the whole run
-// in proportion to where it spends its time, images included; the crashed job's working time is
-// summed over its processes. (By event count, the images phase would go almost unhit: a copy
-// announces one event a second, the other phases one per item.)
+// the job works (from its process's first event to its end). Half the kill moments are then drawn
+// one in each of equal slices of that time (stratified), so they spread over the run in proportion
+// to where it spends its time, the image copies above all (a copy announces one event a second);
+// the other half one in each of equal slices of its events, so the row phases, which pass in a
+// second, are hit too. The crashed job's working time is summed over its processes.
 import { join } from 'node:path';
 import pg from 'pg';
 import type { SimProcess } from '../sim-process.ts';
@@ -120,20 +120,31 @@ async function main(): Promise<void> {
       `uninterrupted: ${clean.seconds.toFixed(1)} s (${(cleanActiveMs / 1000).toFixed(1)} s from its first event), ${String(events)} events`,
     );
 
-    // One kill moment in each of KILLS equal slices of the job's working time (from its process's
-    // first event on: a process starting up has not touched the job yet); the last 3% (report) is
-    // left out, as a run that ends before its moment cannot be killed. A moment becomes the event
-    // number the uninterrupted run had reached then, so that it means the same point of the work
-    // in the crashed job, whose processes redo and skip different amounts of it.
+    // Half the kill moments by time, half by progress. By time: one in each of equal slices of the
+    // job's working time (from its process's first event on: a process starting up has not touched
+    // the job yet), so kills fall where the run spends its time, mostly the image copies. By
+    // progress: one in each of equal slices of its events, so the row phases (users, groups,
+    // instances, addresses), which pass in a second, are hit too. The last 3% (report) is left out,
+    // as a run that ends before its moment cannot be killed. A moment by time becomes the event
+    // number the uninterrupted run had reached then, so that every moment means the same point of
+    // the work in the crashed job, whose processes redo and skip different amounts of it.
     const random = seeded(SEED);
     const span = cleanActiveMs * 0.97;
-    const moments = Array.from({ length: KILLS }, (_, i) =>
-      Math.round(((i + random()) * span) / KILLS),
-    );
-    const targets = moments.map((ms) => timeline.find(([t]) => t >= ms)?.[1] ?? events);
-    say(
-      `kill moments: ${moments.map((ms, i) => `${String(ms)} ms → event ${String(targets[i])}`).join(', ')}`,
-    );
+    const byTime = Math.ceil(KILLS / 2);
+    const byEvents = KILLS - byTime;
+    const drawn = [
+      ...Array.from({ length: byTime }, (_, i) => {
+        const ms = Math.round(((i + random()) * span) / byTime);
+        const event = timeline.find(([t]) => t >= ms)?.[1] ?? events;
+        return { event, why: `${String(ms)} ms` };
+      }),
+      ...Array.from({ length: byEvents }, (_, i) => ({
+        event: Math.max(1, Math.round(((i + random()) * events * 0.97) / byEvents)),
+        why: 'by events',
+      })),
+    ].sort((a, b) => a.event - b.event);
+    const targets = drawn.map((d) => d.event);
+    say(`kill moments: ${drawn.map((d) => `event ${String(d.event)} (${d.why})`).join(', ')}`);
 
     await simControl(sim, 'DELETE', '/image-cache');
     const killedIn: string[] = [];
@@ -167,7 +178,7 @@ async function main(): Promise<void> {
     const phases = [...new Set(killedIn.map((k) => k.replace(/ \(.*$/, '')))];
     notes.push(`kills landed in (in order): ${killedIn.join(', ') || 'none'}`);
     notes.push(
-      `kill moments drawn (ms of working time of the uninterrupted run's ${String(Math.round(cleanActiveMs))} → its event number then, of ${String(events)}): ${moments.map((ms, i) => `${String(ms)}→${String(targets[i])}`).join(', ')}`,
+      `kill moments drawn (event numbers of ${String(events)}; ${String(byTime)} from a time of the uninterrupted run's ${String(Math.round(cleanActiveMs))} ms of work, ${String(byEvents)} by events): ${drawn.map((d) => `${String(d.event)} (${d.why})`).join(', ')}`,
     );
 
     const cmp = finished ? await compareTargets(crashedT, cleanT, ['crashed', 'clean']) : undefined;
