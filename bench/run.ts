@@ -165,7 +165,9 @@ async function runOne(script: Script, resultsDir: string): Promise<Ran> {
 function gitCommit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root }).toString();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ':!bench/results'], {
+      cwd: root,
+    }).toString();
     return `${sha.trim()}${dirty.trim() === '' ? '' : ' (with uncommitted changes)'}`;
   } catch {
     return 'unknown';
