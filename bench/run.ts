@@ -182,6 +182,8 @@ const machine = {
   loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
 };
 const started = new Date();
+// Taken before the scripts run: what they measured is the tree as it was then.
+const commit = gitCommit();
 const resultsDir = await mkdtemp(join(tmpdir(), 'euca2nova-bench-'));
 const ran: Ran[] = [];
 try {
@@ -194,7 +196,6 @@ const verdictOf = (r: Ran): 'PASS' | 'FAIL' =>
   r.exitCode === 0 && r.sections.length > 0 && r.sections.every((s) => s.verdict === 'PASS')
     ? 'PASS'
     : 'FAIL';
-const commit = gitCommit();
 
 interface RunRecord {
   readonly name: string;
