@@ -34,6 +34,7 @@ import {
   whereIs,
   type CliRun,
   startSim,
+  comparisonFigures,
 } from './lib.ts';
 
 const MiB = 1024 * 1024;
@@ -202,18 +203,7 @@ async function main(): Promise<void> {
         value: phases.length,
         unit: 'count',
       }),
-      plain(
-        'differences',
-        `differences from the uninterrupted run (${String(cmp?.rows ?? 0)} Nova rows, sequences, ${String(cmp?.files ?? 0)} image files)`,
-        { value: cmp?.differences.length ?? Number.NaN, unit: 'count' },
-        { text: '0', pass: cmp !== undefined && cmp.differences.length === 0 },
-      ),
-      plain(
-        'differences.planted',
-        'a deliberate one-cell change to the clean database, then reported',
-        { value: cmp?.plantedChangeSeen === true ? 1 : 0, unit: 'of 1' },
-        { text: 'reported (the comparison can fail)', pass: cmp?.plantedChangeSeen === true },
-      ),
+      ...comparisonFigures(cmp, 'the uninterrupted run'),
       plain(
         'items.repeated',
         `item-done events announced more than once (${String(items.done)} items announced of ${String(keptItems(d.plan))})`,

@@ -26,6 +26,7 @@ import {
   spawnCli,
   startSim,
   type Workspace,
+  comparisonFigures,
 } from './lib.ts';
 
 const KiB = 1024;
@@ -183,18 +184,7 @@ async function main(): Promise<void> {
         'item retries the job announced (item-failed, will retry); requests are retried below that, unannounced',
         { value: items?.retries ?? Number.NaN, unit: 'count' },
       ),
-      plain(
-        'differences',
-        `differences from the run without faults (${String(cmp?.rows ?? 0)} Nova rows, sequences, ${String(cmp?.files ?? 0)} image files)`,
-        { value: cmp?.differences.length ?? Number.NaN, unit: 'count' },
-        { text: '0', pass: cmp !== undefined && cmp.differences.length === 0 },
-      ),
-      plain(
-        'differences.planted',
-        'a deliberate one-cell change to the clean database, then reported',
-        { value: cmp?.plantedChangeSeen === true ? 1 : 0, unit: 'of 1' },
-        { text: 'reported (the comparison can fail)', pass: cmp?.plantedChangeSeen === true },
-      ),
+      ...comparisonFigures(cmp, 'the run without faults'),
       plain(
         'verification',
         "the run with faults, its report's verification differences (result in the unit)",

@@ -26,6 +26,7 @@ import {
   type OpenState,
   type RunningPostgres,
 } from '@euca2nova/state';
+import { plain, type Figure } from '../lib/results.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -386,6 +387,24 @@ export interface Comparison {
   readonly files: number;
   /** Whether a deliberate one-row change to the second database was then reported. */
   readonly plantedChangeSeen: boolean;
+}
+
+/** The two figures every comparing drill reports: the differences found, and the planted one seen. */
+export function comparisonFigures(cmp: Comparison | undefined, against: string): Figure[] {
+  return [
+    plain(
+      'differences',
+      `differences from ${against} (${String(cmp?.rows ?? 0)} Nova rows, sequences, ${String(cmp?.files ?? 0)} image files)`,
+      { value: cmp?.differences.length ?? Number.NaN, unit: 'count' },
+      { text: '0', pass: cmp !== undefined && cmp.differences.length === 0 },
+    ),
+    plain(
+      'differences.planted',
+      'a deliberate one-cell change to the clean database, then reported',
+      { value: cmp?.plantedChangeSeen === true ? 1 : 0, unit: 'of 1' },
+      { text: 'reported (the comparison can fail)', pass: cmp?.plantedChangeSeen === true },
+    ),
+  ];
 }
 
 /**
