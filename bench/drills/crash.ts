@@ -35,6 +35,7 @@ import {
   type CliRun,
   startSim,
   comparisonFigures,
+  drillBroke,
 } from './lib.ts';
 
 const MiB = 1024 * 1024;
@@ -241,15 +242,7 @@ async function main(): Promise<void> {
       `the crashed job's processes took ${runs.map((s) => s.toFixed(1)).join(', ')} s; each resume pays a process start and re-reads the job`,
     );
   } catch (e) {
-    notes.push(`the drill broke: ${e instanceof Error ? e.message : String(e)}`);
-    figures.push(
-      plain(
-        'drill',
-        'the drill ran to its end',
-        { value: 0, unit: 'of 1' },
-        { text: 'yes', pass: false },
-      ),
-    );
+    figures.push(drillBroke(e, notes));
   } finally {
     await client.end();
     sim?.child.kill('SIGTERM');

@@ -27,6 +27,7 @@ import {
   startSim,
   type Workspace,
   comparisonFigures,
+  drillBroke,
 } from './lib.ts';
 
 const KiB = 1024;
@@ -218,15 +219,7 @@ async function main(): Promise<void> {
       "each job stamps new rows' created_at with its own discovery time; the comparison replaces exactly that timestamp with a token (every other value must be equal)",
     );
   } catch (e) {
-    notes.push(`the drill broke: ${e instanceof Error ? e.message : String(e)}`);
-    figures.push(
-      plain(
-        'drill',
-        'the drill ran to its end',
-        { value: 0, unit: 'of 1' },
-        { text: 'yes', pass: false },
-      ),
-    );
+    figures.push(drillBroke(e, notes));
   } finally {
     sim?.child.kill('SIGTERM');
     await ws.close();

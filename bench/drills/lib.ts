@@ -389,6 +389,17 @@ export interface Comparison {
   readonly plantedChangeSeen: boolean;
 }
 
+/** A drill that threw before its end: the reason as a note, and a figure that fails the section. */
+export function drillBroke(e: unknown, notes: string[]): Figure {
+  notes.push(`the drill broke: ${e instanceof Error ? e.message : String(e)}`);
+  return plain(
+    'drill',
+    'the drill ran to its end',
+    { value: 0, unit: 'of 1' },
+    { text: 'yes', pass: false },
+  );
+}
+
 /** The two figures every comparing drill reports: the differences found, and the planted one seen. */
 export function comparisonFigures(cmp: Comparison | undefined, against: string): Figure[] {
   return [
